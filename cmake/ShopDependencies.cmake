@@ -1,0 +1,17 @@
+# Imported targets for the Debian packages shopstream builds on. README.md says why
+# each one is there; scripts/test.sh installs them.
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+find_package(fmt 9 REQUIRED)                  # libfmt-dev
+find_package(CLI11 2.1 REQUIRED)              # libcli11-dev
+pkg_check_modules(rdkafka REQUIRED IMPORTED_TARGET rdkafka)       # librdkafka-dev (C API, mock cluster)
+pkg_check_modules(rdkafkacpp REQUIRED IMPORTED_TARGET rdkafka++)  # librdkafka-dev (C++ API)
+pkg_check_modules(libpqxx REQUIRED IMPORTED_TARGET libpqxx)       # libpqxx-dev (with libpq)
+
+# MySQL Connector/C++ 1.1 (libmysqlcppconn-dev) ships no CMake or pkg-config file.
+find_path(MYSQLCPPCONN_INCLUDE_DIR NAMES cppconn/driver.h REQUIRED)
+find_library(MYSQLCPPCONN_LIBRARY NAMES mysqlcppconn REQUIRED)
+add_library(shop::mysqlcppconn UNKNOWN IMPORTED)
+set_target_properties(shop::mysqlcppconn PROPERTIES
+  IMPORTED_LOCATION ${MYSQLCPPCONN_LIBRARY}
+  INTERFACE_INCLUDE_DIRECTORIES ${MYSQLCPPCONN_INCLUDE_DIR})

@@ -1,0 +1,20 @@
+# Compiler settings every own target links, as INTERFACE libraries so they never leak
+# into the installed programs' users.
+option(SHOP_WERROR "Treat warnings as errors (on in the dev preset and CI)" OFF)
+option(SHOP_SANITIZE "Build with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
+
+add_library(shop_warnings INTERFACE)
+target_compile_options(shop_warnings INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wnon-virtual-dtor
+  -Wold-style-cast -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough
+  $<$<BOOL:${SHOP_WERROR}>:-Werror>)
+
+add_library(shop_sanitizers INTERFACE)
+if(SHOP_SANITIZE)
+  target_compile_options(shop_sanitizers INTERFACE
+    -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  target_link_options(shop_sanitizers INTERFACE -fsanitize=address,undefined)
+endif()
+
+# Debug builds check standard-library preconditions (bounds, iterators) cheaply.
+add_compile_definitions($<$<CONFIG:Debug>:_GLIBCXX_ASSERTIONS>)

@@ -1,0 +1,36 @@
+# shop_add_tool(<name> SOURCES <files...> [LIBRARIES <targets...>])
+#
+# Builds tools/<name> as two targets: a static library shop_<name> with everything but
+# main.cpp (so tests link the tool's code and call run() without a process), and the
+# program shop-<name>, whose main.cpp only calls shop::<name>::run(argc, argv).
+# Programs are added to the aggregate target `tools` and installed to bin/.
+if(NOT TARGET tools)
+  add_custom_target(tools)
+endif()
+
+function(shop_add_tool name)
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "" "SOURCES;LIBRARIES")
+  add_library(shop_${name} STATIC ${ARG_SOURCES})
+  target_include_directories(shop_${name} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
+  target_link_libraries(shop_${name} PUBLIC shop_core ${ARG_LIBRARIES} PRIVATE shop_warnings)
+
+  add_executable(shop-${name} main.cpp)
+  target_link_libraries(shop-${name} PRIVATE shop_${name} shop_warnings)
+  add_dependencies(tools shop-${name})
+  install(TARGETS shop-${name} RUNTIME DESTINATION bin)
+endfunction()
+
+# shop_embed_file(<target> INPUT <file> SYMBOL <name> NAMESPACE <ns>)
+# Compiles <file>'s text into <target> as `extern const std::string_view <ns>::<name>`,
+# regenerated whenever the file changes.
+function(shop_embed_file target)
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "INPUT;SYMBOL;NAMESPACE" "")
+  get_filename_component(input ${ARG_INPUT} ABSOLUTE)
+  set(output ${CMAKE_CURRENT_BINARY_DIR}/embedded/${ARG_SYMBOL}.cpp)
+  add_custom_command(OUTPUT ${output}
+    COMMAND ${CMAKE_COMMAND} -DINPUT=${input} -DOUTPUT=${output} -DSYMBOL=${ARG_SYMBOL}
+            -DNAMESPACE=${ARG_NAMESPACE} -P ${PROJECT_SOURCE_DIR}/cmake/embed_file.cmake
+    DEPENDS ${input} ${PROJECT_SOURCE_DIR}/cmake/embed_file.cmake
+    COMMENT "Embedding ${ARG_INPUT}")
+  target_sources(${target} PRIVATE ${output})
+endfunction()

@@ -1,0 +1,63 @@
+#include "core/cli.hpp"
+
+#include <fmt/core.h>
+
+#include "core/error.hpp"
+#include "core/signals.hpp"
+#include "core/version.hpp"
+
+namespace shop {
+
+std::string version_string(std::string_view tool) {
+  return fmt::format("shop-{} {}", tool, k_version);
+}
+
+void add_verbosity_flags(CLI::App& app, ReportOptions& options) {
+  auto* quiet = app.add_flag("-q,--quiet", options.quiet, "Only errors on stderr: no progress, no summary");
+  app.add_flag("-v,--verbose", options.verbose, "More detail on stderr")->excludes(quiet);
+}
+
+void add_report_options(CLI::App& app, ReportOptions& options) {
+  add_verbosity_flags(app, options);
+  app.add_flag("--progress", options.progress,
+               "Print the live status line about once a second even when stderr is not a terminal");
+  app.add_option("--summary-json", options.summary_json, "Also write the final summary as one JSON object to PATH")
+      ->type_name("PATH");
+}
+
+int run_tool(std::string_view tool, std::string_view description, int argc, const char* const* argv,
+             const std::function<void(CLI::App&)>& configure, const std::function<int()>& body) {
+  const std::string name = fmt::format("shop-{}", tool);
+  set_program_name(name);
+  CLI::App app{std::string(description), name};
+  app.set_version_flag("--version", version_string(tool), "Print the version and exit");
+  app.option_defaults()->always_capture_default();
+  app.get_formatter()->column_width(34);
+  try {
+    configure(app);
+    // CLI11 wants argv non-const in 2.1; it does not modify it.
+    app.parse(argc, const_cast<char**>(argv));  // NOLINT(cppcoreguidelines-pro-type-const-cast)
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version: print, exit 0
+    print_error(fmt::format("{} (see {} --help)", e.what(), name));
+    return static_cast<int>(ExitCode::usage);
+  } catch (const Error& e) {
+    print_error(e.what());
+    return static_cast<int>(e.exit_code());
+  }
+
+  try {
+    install_signal_handlers();
+    return body();
+  } catch (const StdoutClosed&) {
+    return static_cast<int>(ExitCode::ok);
+  } catch (const Error& e) {
+    print_error(e.what());
+    return static_cast<int>(e.exit_code());
+  } catch (const std::exception& e) {
+    print_error(e.what());
+    return static_cast<int>(ExitCode::failure);
+  }
+}
+
+}  // namespace shop

@@ -1,0 +1,37 @@
+#pragma once
+// The one entry point every program's run(argc, argv) goes through: CLI11 set-up with
+// --help/--version, the exit-status mapping, and the single place errors are printed.
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "core/diagnostics.hpp"
+
+namespace shop {
+
+// Options of every long-running program's report: -q, -v, --progress, --summary-json.
+struct ReportOptions {
+  bool quiet = false;
+  bool verbose = false;
+  bool progress = false;     // live status line even when stderr is not a terminal
+  std::string summary_json;  // write the final summary as one JSON object here
+};
+
+// Adds -q/--quiet and -v/--verbose (they set the global verbosity when parsed).
+void add_verbosity_flags(CLI::App& app, ReportOptions& options);
+// Adds -q, -v, --progress and --summary-json.
+void add_report_options(CLI::App& app, ReportOptions& options);
+
+// Builds "shop-<tool>", lets `configure` add the tool's options, parses argv and runs
+// `body`. Returns the exit status: 0 for --help/--version, 2 for any parse or usage error
+// (printed as "shop-<tool>: error: ..."), an Error's own code, 1 for anything else, and
+// 0 (quietly) when stdout's reader went away. Installs the signal handlers before `body`.
+int run_tool(std::string_view tool, std::string_view description, int argc, const char* const* argv,
+             const std::function<void(CLI::App&)>& configure, const std::function<int()>& body);
+
+// The version string --version prints: "shop-<tool> <version>".
+[[nodiscard]] std::string version_string(std::string_view tool);
+
+}  // namespace shop

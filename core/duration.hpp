@@ -1,0 +1,15 @@
+#pragma once
+// Durations on the command line: "250ms", "90s", "5m", "2h", "1h30m"; a bare number is
+// seconds ("1.5" = 1.5 s).
+#include <chrono>
+#include <string>
+#include <string_view>
+
+namespace shop {
+
+// Throws UsageError naming `flag` for an empty text, unknown unit or negative value.
+[[nodiscard]] std::chrono::nanoseconds parse_duration(std::string_view text, std::string_view flag);
+// "1.50 s", "250 ms", "3 min 20 s": for messages.
+[[nodiscard]] std::string format_duration(std::chrono::nanoseconds duration);
+
+}  // namespace shop

@@ -1,0 +1,52 @@
+#include "core/histogram.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+
+namespace shop {
+
+// Values below 2^5 get a bucket each; above, each power of two is split into 32 buckets.
+size_t LatencyHistogram::bucket_of(uint64_t value) noexcept {
+  constexpr uint64_t sub_buckets = uint64_t{1} << k_sub_bucket_bits;
+  if (value < sub_buckets) return static_cast<size_t>(value);
+  const int magnitude = 63 - std::countl_zero(value);  // >= k_sub_bucket_bits
+  const int shift = magnitude - k_sub_bucket_bits;
+  const uint64_t mantissa = (value >> shift) - sub_buckets;  // 0..31
+  return static_cast<size_t>((static_cast<uint64_t>(shift + 1) << k_sub_bucket_bits) + mantissa);
+}
+
+uint64_t LatencyHistogram::upper_edge(size_t bucket) noexcept {
+  constexpr uint64_t sub_buckets = uint64_t{1} << k_sub_bucket_bits;
+  if (bucket < sub_buckets) return bucket;
+  const auto shift = static_cast<int>((bucket >> k_sub_bucket_bits) - 1);
+  const uint64_t mantissa = (bucket & (sub_buckets - 1)) + sub_buckets;
+  return ((mantissa + 1) << shift) - 1;
+}
+
+void LatencyHistogram::record(std::chrono::nanoseconds latency) noexcept {
+  const uint64_t value = latency.count() < 0 ? 0 : static_cast<uint64_t>(latency.count());
+  ++m_buckets[bucket_of(value)];
+  ++m_count;
+  m_max = std::max(m_max, value);
+}
+
+void LatencyHistogram::merge(const LatencyHistogram& other) noexcept {
+  for (size_t i = 0; i < m_buckets.size(); ++i) m_buckets[i] += other.m_buckets[i];
+  m_count += other.m_count;
+  m_max = std::max(m_max, other.m_max);
+}
+
+std::chrono::nanoseconds LatencyHistogram::percentile(double quantile) const noexcept {
+  if (m_count == 0) return std::chrono::nanoseconds::zero();
+  const double clamped = std::clamp(quantile, 0.0, 1.0);
+  const auto rank = std::max<uint64_t>(1, static_cast<uint64_t>(std::ceil(clamped * static_cast<double>(m_count))));
+  uint64_t seen = 0;
+  for (size_t i = 0; i < m_buckets.size(); ++i) {
+    seen += m_buckets[i];
+    if (seen >= rank) return std::chrono::nanoseconds(static_cast<int64_t>(std::min(upper_edge(i), m_max)));
+  }
+  return std::chrono::nanoseconds(static_cast<int64_t>(m_max));
+}
+
+}  // namespace shop

@@ -1,0 +1,55 @@
+#include "core/mysql.hpp"
+
+#include <cppconn/statement.h>
+#include <fmt/core.h>
+#include <mysql_driver.h>
+
+#include <mutex>
+
+#include "core/error.hpp"
+
+namespace shop {
+
+std::string describe_mysql_error(const sql::SQLException& error) {
+  std::string message = error.what();
+  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+  if (error.getErrorCode() != 0) message += fmt::format(" (MySQL error {})", error.getErrorCode());
+  return message;
+}
+
+std::string quote_mysql_identifier(std::string_view name) {
+  std::string quoted = "`";
+  for (const char c : name) {
+    if (c == '`') quoted += '`';
+    quoted += c;
+  }
+  quoted += '`';
+  return quoted;
+}
+
+std::unique_ptr<sql::Connection> connect_mysql(const MysqlUrl& url, const MysqlConnectOptions& options) {
+  // The driver singleton's first use is not thread-safe.
+  static std::once_flag driver_once;
+  static sql::mysql::MySQL_Driver* driver = nullptr;
+  std::call_once(driver_once, [] { driver = sql::mysql::get_mysql_driver_instance(); });
+
+  sql::ConnectOptionsMap properties;
+  properties["hostName"] = sql::SQLString(url.host);
+  properties["port"] = static_cast<int>(url.port);
+  properties["userName"] = sql::SQLString(url.user);
+  properties["password"] = sql::SQLString(url.password);
+  if (options.use_database) properties["schema"] = sql::SQLString(url.database);
+  properties["OPT_CONNECT_TIMEOUT"] = options.connect_timeout_seconds;
+  properties["OPT_RECONNECT"] = false;  // a silent reconnect would hide a lost transaction
+  properties["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
+  try {
+    std::unique_ptr<sql::Connection> connection(driver->connect(properties));
+    std::unique_ptr<sql::Statement> statement(connection->createStatement());
+    statement->execute("SET time_zone = '+00:00'");
+    return connection;
+  } catch (const sql::SQLException& error) {
+    throw Error(fmt::format("cannot connect to MySQL at {} ({})", url.masked(), describe_mysql_error(error)));
+  }
+}
+
+}  // namespace shop

@@ -1,0 +1,35 @@
+#pragma once
+// MySQL/MariaDB connections through MySQL Connector/C++ 1.1 (the JDBC-style API), with
+// errors turned into one-line shop::Error messages that show the URL masked.
+#include <cppconn/connection.h>
+#include <cppconn/exception.h>
+
+#include <memory>
+#include <string>
+
+#include "core/url.hpp"
+
+namespace shop {
+
+struct MysqlConnectOptions {
+  bool use_database = true;       // select url.database at connect time (it must exist)
+  int connect_timeout_seconds = 10;
+};
+
+// Connects or throws Error("cannot connect to MySQL at <masked url> (<server message>)").
+// Sessions use UTC (time_zone = '+00:00') so TIMESTAMP values never depend on the server.
+[[nodiscard]] std::unique_ptr<sql::Connection> connect_mysql(const MysqlUrl& url,
+                                                             const MysqlConnectOptions& options = {});
+
+// "<message> (MySQL error <code>)" for a Connector/C++ exception, without a trailing newline.
+[[nodiscard]] std::string describe_mysql_error(const sql::SQLException& error);
+
+// Quotes an identifier with backticks (for database names taken from URLs).
+[[nodiscard]] std::string quote_mysql_identifier(std::string_view name);
+
+// Well-known client/server error numbers.
+inline constexpr int k_mysql_access_denied = 1045;
+inline constexpr int k_mysql_unknown_database = 1049;
+inline constexpr int k_mysql_no_such_table = 1146;
+
+}  // namespace shop

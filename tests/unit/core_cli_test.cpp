@@ -1,0 +1,64 @@
+#include "core/cli.hpp"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace {
+
+// Runs run_tool with a body that may throw, and returns the exit status.
+int run_with(std::vector<const char*> args, const std::function<int()>& body) {
+  args.insert(args.begin(), "shop-test");
+  int count = 0;
+  return shop::run_tool(
+      "test", "a test tool", static_cast<int>(args.size()), args.data(),
+      [&](CLI::App& app) { app.add_option("--count", count)->check(CLI::PositiveNumber); }, body);
+}
+
+int succeed() { return 0; }
+
+}  // namespace
+
+TEST(RunTool, HelpAndVersionExitZero) {
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(run_with({"--help"}, succeed), 0);
+  EXPECT_NE(testing::internal::GetCapturedStdout().find("--count"), std::string::npos);
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(run_with({"--version"}, succeed), 0);
+  EXPECT_EQ(testing::internal::GetCapturedStdout(), shop::version_string("test") + "\n");
+}
+
+TEST(RunTool, ParseErrorsExitTwoWithTheToolNamedInTheMessage) {
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(run_with({"--no-such-flag"}, succeed), 2);
+  const auto message = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(message.rfind("shop-test: error: ", 0), 0u) << message;
+  EXPECT_NE(message.find("--no-such-flag"), std::string::npos) << message;
+
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(run_with({"--count", "0"}, succeed), 2);  // validator failure
+  EXPECT_NE(testing::internal::GetCapturedStderr().find("--count"), std::string::npos);
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(run_with({"--count", "abc"}, succeed), 2);  // conversion failure
+  testing::internal::GetCapturedStderr();
+}
+
+TEST(RunTool, MapsErrorsToExitStatuses) {
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(run_with({}, [] { return 0; }), 0);
+  EXPECT_EQ(run_with({}, []() -> int { throw shop::UsageError("--x: bad"); }), 2);
+  EXPECT_EQ(run_with({}, []() -> int { throw shop::Error("server gone"); }), 1);
+  EXPECT_EQ(run_with({}, []() -> int { throw std::runtime_error("unexpected"); }), 1);
+  const auto messages = testing::internal::GetCapturedStderr();
+  EXPECT_NE(messages.find("shop-test: error: --x: bad\n"), std::string::npos) << messages;
+  EXPECT_NE(messages.find("shop-test: error: server gone\n"), std::string::npos) << messages;
+  EXPECT_NE(messages.find("shop-test: error: unexpected\n"), std::string::npos) << messages;
+}
+
+TEST(RunTool, ClosedStdoutEndsQuietlyWithZero) {
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(run_with({}, []() -> int { throw shop::StdoutClosed(); }), 0);
+  EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
+}

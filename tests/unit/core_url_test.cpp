@@ -1,0 +1,82 @@
+#include "core/url.hpp"
+
+#include <gtest/gtest.h>
+
+#include "core/error.hpp"
+
+using shop::mask_password;
+using shop::parse_mysql_url;
+using shop::UsageError;
+
+TEST(MysqlUrl, ParsesEveryPart) {
+  const auto url = parse_mysql_url("mysql://shopper:s3cret@db.example:3307/orders", "--mysql");
+  EXPECT_EQ(url.user, "shopper");
+  EXPECT_EQ(url.password, "s3cret");
+  EXPECT_TRUE(url.has_password);
+  EXPECT_EQ(url.host, "db.example");
+  EXPECT_EQ(url.port, 3307);
+  EXPECT_EQ(url.database, "orders");
+}
+
+TEST(MysqlUrl, AppliesDefaults) {
+  const auto url = parse_mysql_url("mysql://localhost", "--mysql");
+  EXPECT_EQ(url.user, "root");
+  EXPECT_FALSE(url.has_password);
+  EXPECT_EQ(url.port, 3306);
+  EXPECT_EQ(url.database, "shop");
+  EXPECT_EQ(parse_mysql_url("mariadb://h/", "x").database, "shop");
+}
+
+TEST(MysqlUrl, DecodesPercentEscapes) {
+  const auto url = parse_mysql_url("mysql://us%40er:p%3Aw%2Fd%40@h/my%20db", "--mysql");
+  EXPECT_EQ(url.user, "us@er");
+  EXPECT_EQ(url.password, "p:w/d@");
+  EXPECT_EQ(url.database, "my db");
+}
+
+TEST(MysqlUrl, AcceptsBracketedIpv6Hosts) {
+  const auto url = parse_mysql_url("mysql://root@[::1]:3310/shop", "--mysql");
+  EXPECT_EQ(url.host, "::1");
+  EXPECT_EQ(url.port, 3310);
+  EXPECT_EQ(url.masked(), "mysql://root@[::1]:3310/shop");
+}
+
+TEST(MysqlUrl, UsesTheFallbackPasswordOnlyWhenTheUrlHasNone) {
+  const std::string from_env = "envpw";
+  EXPECT_EQ(parse_mysql_url("mysql://root@h/shop", "x", &from_env).password, "envpw");
+  EXPECT_EQ(parse_mysql_url("mysql://root:urlpw@h/shop", "x", &from_env).password, "urlpw");
+}
+
+TEST(MysqlUrl, RejectsMalformedUrlsNamingTheSourceWithoutThePassword) {
+  for (const char* bad : {"localhost:3306", "postgres://h/db", "mysql://", "mysql://u:topsecret@h:0/db",
+                          "mysql://u:topsecret@h:70000/db", "mysql://u:topsecret@h:12ab/db", "mysql://@h/db",
+                          "mysql://h/db/extra", "mysql://h/db?ssl=1", "mysql://[::1/db", "mysql://u:p%zz@h/db"}) {
+    try {
+      (void)parse_mysql_url(bad, "--mysql");
+      ADD_FAILURE() << "accepted " << bad;
+    } catch (const UsageError& error) {
+      const std::string message = error.what();
+      EXPECT_EQ(message.rfind("--mysql: ", 0), 0u) << message;
+      EXPECT_EQ(message.find("topsecret"), std::string::npos) << message;
+      EXPECT_EQ(error.exit_code(), shop::ExitCode::usage);
+    }
+  }
+}
+
+TEST(MysqlUrl, MaskedNeverShowsThePassword) {
+  const auto url = parse_mysql_url("mysql://root:hunter2@127.0.0.1:3306/shop", "--mysql");
+  EXPECT_EQ(url.masked(), "mysql://root:****@127.0.0.1:3306/shop");
+  EXPECT_EQ(parse_mysql_url("mysql://root@127.0.0.1/shop", "x").masked(), "mysql://root@127.0.0.1:3306/shop");
+}
+
+TEST(MaskPassword, MasksUrlsAndConninfo) {
+  EXPECT_EQ(mask_password("postgres://materialize:pw@127.0.0.1:6875/materialize"),
+            "postgres://materialize:****@127.0.0.1:6875/materialize");
+  EXPECT_EQ(mask_password("postgres://materialize@127.0.0.1:6875/materialize"),
+            "postgres://materialize@127.0.0.1:6875/materialize");
+  EXPECT_EQ(mask_password("host=h user=u password=secret dbname=d"), "host=h user=u password=**** dbname=d");
+  EXPECT_EQ(mask_password("host=h password='a b c' port=1"), "host=h password=**** port=1");
+  EXPECT_EQ(mask_password("postgres://u@h/db?password=secret&sslmode=disable"),
+            "postgres://u@h/db?password=****&sslmode=disable");
+  EXPECT_EQ(mask_password("postgres://u:p@ss@h/db"), "postgres://u:****@h/db");
+}

@@ -1,0 +1,263 @@
+#include "seed.hpp"
+
+#include <cppconn/resultset.h>
+#include <cppconn/statement.h>
+#include <fmt/format.h>
+
+#include <charconv>
+#include <chrono>
+#include <limits>
+
+#include "core/error.hpp"
+#include "core/mysql.hpp"
+#include "core/output.hpp"
+#include "core/signals.hpp"
+#include "core/status_line.hpp"
+#include "core/summary.hpp"
+#include "core/version.hpp"
+#include "seed_sql.hpp"
+
+namespace shop::seed {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+CatalogConfig make_config(const Options& options) {
+  CatalogConfig config;
+  config.users = options.users;
+  config.items = options.items;
+  config.seed = options.seed;
+  const std::string_view text = options.inventory;
+  const auto fail = [&](std::string_view why) {
+    return UsageError(fmt::format("--inventory: {} in '{}' (expected MIN:MAX, e.g. 1000:5000)", why, text));
+  };
+  const auto colon = text.find(':');
+  if (colon == std::string_view::npos) throw fail("missing ':'");
+  const auto parse = [&](std::string_view part) {
+    int32_t value = 0;
+    const auto [end, error] = std::from_chars(part.data(), part.data() + part.size(), value);
+    if (part.empty() || error != std::errc{} || end != part.data() + part.size()) throw fail("not a whole number");
+    if (value < 0) throw fail("negative stock");
+    return value;
+  };
+  config.inventory_min = parse(text.substr(0, colon));
+  config.inventory_max = parse(text.substr(colon + 1));
+  if (config.inventory_min > config.inventory_max) throw fail("MIN is greater than MAX");
+  return config;
+}
+
+void write_dry_run(const Options& options, const CatalogConfig& config, const MysqlUrl& url) {
+  StdoutWriter out(size_t{1} << 20);
+  out.write(fmt::format(
+      "-- shop-seed {} --dry-run: users={} items={} seed={} inventory={}:{}\n"
+      "-- The same statements a live run executes; pipe into a client, e.g.\n"
+      "--   shop-seed --dry-run | mariadb -h 127.0.0.1 -u root\n"
+      "SET NAMES utf8mb4;\nSET time_zone = '+00:00';\n"
+      "CREATE DATABASE IF NOT EXISTS {};\nUSE {};\n",
+      k_version, config.users, config.items, config.seed, config.inventory_min, config.inventory_max,
+      quote_mysql_identifier(url.database), quote_mysql_identifier(url.database)));
+  if (options.reset) {
+    for (const auto& statement : drop_statements()) out.write(statement + ";\n");
+  }
+  for (const auto& statement : schema_statements()) out.write(statement + ";\n");
+  out.write("START TRANSACTION;\n");
+  generate_inserts(config, [&](std::string_view statement, uint64_t) {
+    out.write(statement);
+    out.write(";\n");
+    return true;
+  });
+  out.write("COMMIT;\n");
+  out.flush();
+}
+
+struct RowCounts {
+  uint64_t users = 0;
+  uint64_t items = 0;
+};
+
+RowCounts count_rows(sql::Statement& statement) {
+  std::unique_ptr<sql::ResultSet> result(
+      statement.executeQuery("SELECT (SELECT COUNT(*) FROM users), (SELECT COUNT(*) FROM items)"));
+  result->next();
+  return {result->getUInt64(1), result->getUInt64(2)};
+}
+
+void execute(sql::Statement& statement, const std::string& sql, std::string_view what, const MysqlUrl& url) {
+  try {
+    statement.execute(sql);
+  } catch (const sql::SQLException& error) {
+    throw Error(fmt::format("cannot {} in {} ({})", what, url.masked(), describe_mysql_error(error)));
+  }
+}
+
+class Seeder {
+ public:
+  Seeder(const Options& options, const CatalogConfig& config, MysqlUrl url)
+      : m_options(options), m_config(config), m_url(std::move(url)) {}
+
+  int run() {
+    auto connection = connect_mysql(m_url, {.use_database = false});
+    std::unique_ptr<sql::Statement> statement(connection->createStatement());
+    execute(*statement, "CREATE DATABASE IF NOT EXISTS " + quote_mysql_identifier(m_url.database),
+            "create database " + quote_mysql_identifier(m_url.database), m_url);
+    connection->setSchema(m_url.database);
+
+    if (m_options.reset) {
+      for (const auto& drop : drop_statements()) execute(*statement, drop, "drop the shop tables", m_url);
+      info("dropped the shop tables in {}", m_url.masked());
+    }
+    for (const auto& create : schema_statements()) execute(*statement, create, "create the shop tables", m_url);
+
+    RowCounts counts;
+    try {
+      counts = count_rows(*statement);
+    } catch (const sql::SQLException& error) {
+      throw Error(fmt::format("cannot read the shop tables in {} ({})", m_url.masked(), describe_mysql_error(error)));
+    }
+    if (counts.users > 0 && counts.items > 0) return report_already_seeded(counts);
+    if (counts.users > 0 || counts.items > 0) {
+      throw Error(fmt::format(
+          "{} is partly seeded ({} users, {} items): run shop-seed --reset to drop and recreate the shop tables",
+          m_url.masked(), counts.users, counts.items));
+    }
+    return seed(*connection, *statement);
+  }
+
+ private:
+  int report_already_seeded(const RowCounts& counts) {
+    std::string note;
+    if (counts.users != m_config.users || counts.items != m_config.items) {
+      note = fmt::format(" (asked for {} users and {} items: use --reset to seed again)", m_config.users,
+                         m_config.items);
+    }
+    info("{} is already seeded ({} users, {} items); left untouched{}", m_url.masked(), counts.users, counts.items,
+         note);
+    Summary summary;
+    summary.set("tool", std::string("shop-seed"))
+        .set("status", std::string("already_seeded"))
+        .set("database", m_url.masked())
+        .set("users", counts.users)
+        .set("items", counts.items)
+        .set("rows_written", uint64_t{0});
+    if (!m_options.report.summary_json.empty()) summary.write_json_file(m_options.report.summary_json);
+    return 0;
+  }
+
+  int seed(sql::Connection& connection, sql::Statement& statement) {
+    const uint64_t total_rows = m_config.users + m_config.items;
+    StatusLine status(m_options.report.progress);
+    const auto started = Clock::now();
+    uint64_t rows_written = 0;
+
+    // Everything in one transaction: an interrupted or failed run leaves no rows behind,
+    // so a database is either empty or completely seeded.
+    connection.setAutoCommit(false);
+    const auto rollback_and_fail = [&](const std::string& why) -> Error {
+      try {
+        connection.rollback();
+      } catch (const sql::SQLException&) {  // NOLINT(bugprone-empty-catch): the server rolls back a lost session
+      }
+      return Error(fmt::format("{}; no rows were written (the transaction was rolled back; the shop tables in {} "
+                               "exist and are empty, so running shop-seed again seeds them)",
+                               why, m_url.masked()));
+    };
+
+    bool completed = false;
+    try {
+      completed = generate_inserts(m_config, [&](std::string_view sql, uint64_t rows) {
+        if (stop_requested()) return false;
+        statement.execute(sql::SQLString(sql.data(), sql.size()));
+        rows_written += rows;
+        const auto now = Clock::now();
+        if (status.due(now)) {
+          const double seconds = std::chrono::duration<double>(now - started).count();
+          status.update(fmt::format("seeding: {}/{} rows, {:.0f} rows/s", rows_written, total_rows,
+                                    static_cast<double>(rows_written) / seconds),
+                        now);
+        }
+        return true;
+      });
+    } catch (const sql::SQLException& error) {
+      status.clear();
+      throw rollback_and_fail(fmt::format("cannot write rows to {} ({})", m_url.masked(), describe_mysql_error(error)));
+    }
+    status.clear();
+    if (!completed) throw rollback_and_fail("interrupted by a signal");
+
+    try {
+      connection.commit();
+    } catch (const sql::SQLException& error) {
+      throw Error(fmt::format(
+          "COMMIT failed on {} ({}); whether the rows were stored is unknown: run shop-seed again, it reports "
+          "whether the database is seeded",
+          m_url.masked(), describe_mysql_error(error)));
+    }
+    const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    const double rate = static_cast<double>(rows_written) / seconds;
+    info("seeded {} users and {} items into {} in {:.2f} s ({:.0f} rows/s)", m_config.users, m_config.items,
+         m_url.masked(), seconds, rate);
+
+    Summary summary;
+    summary.set("tool", std::string("shop-seed"))
+        .set("status", std::string("seeded"))
+        .set("database", m_url.masked())
+        .set("users", m_config.users)
+        .set("items", m_config.items)
+        .set("rows_written", rows_written)
+        .set("seconds", seconds)
+        .set("rows_per_second", rate);
+    if (!m_options.report.summary_json.empty()) summary.write_json_file(m_options.report.summary_json);
+    return 0;
+  }
+
+  const Options& m_options;
+  const CatalogConfig& m_config;
+  MysqlUrl m_url;
+};
+
+}  // namespace
+
+void add_options(CLI::App& app, Options& options) {
+  constexpr uint64_t max_rows = 1'000'000'000;
+  app.add_option("--users", options.users, "Number of users (ids 1..N)")
+      ->check(CLI::Range(uint64_t{1}, max_rows))
+      ->type_name("N");
+  app.add_option("--items", options.items, "Number of items (ids 1..N)")
+      ->check(CLI::Range(uint64_t{1}, max_rows))
+      ->type_name("N");
+  app.add_option("--seed", options.seed, "Random seed: the same flags give identical rows")->type_name("S");
+  app.add_option("--inventory", options.inventory, "Initial stock per item, uniform in MIN:MAX")->type_name("MIN:MAX");
+  app.add_flag("--reset", options.reset,
+               "Drop and recreate the shop tables first (also removes purchases and warehouse orders)");
+  app.add_flag("--dry-run", options.dry_run,
+               "Write the SQL to stdout instead of connecting (pipe it into the mariadb/mysql client)");
+  app.add_option("--mysql", options.mysql_url,
+                 "MySQL URL mysql://user[:password]@host[:port]/database; default: $MYSQL_URL, else "
+                 "mysql://root@127.0.0.1:3306/shop (password also from $MYSQL_PWD)")
+      ->type_name("URL");
+  add_report_options(app, options.report);
+  app.footer(
+      "Creates the shop tables (sql/mysql/schema.sql) and fills users and items in one transaction.\n"
+      "Running it again on a seeded database changes nothing and exits 0.");
+}
+
+int run(const Options& options, const Environment& env) {
+  set_verbosity(options.report.quiet ? Verbosity::quiet : options.report.verbose ? Verbosity::verbose : Verbosity::normal);
+  const CatalogConfig config = make_config(options);
+  MysqlUrl url = mysql_url_from(options.mysql_url, env);
+  if (options.dry_run) {
+    write_dry_run(options, config, url);
+    return 0;
+  }
+  debug("connecting to {}", url.masked());
+  return Seeder(options, config, std::move(url)).run();
+}
+
+int run(int argc, const char* const* argv) {
+  Options options;
+  return run_tool(
+      "seed", "Create the shop schema in MySQL and fill it with users and items", argc, argv,
+      [&](CLI::App& app) { add_options(app, options); }, [&] { return run(options); });
+}
+
+}  // namespace shop::seed
