@@ -27,6 +27,11 @@ std::string quote_mysql_identifier(std::string_view name) {
   return quoted;
 }
 
+bool is_local_infile_refused(const sql::SQLException& error) {
+  const int code = error.getErrorCode();
+  return code == 1148 || code == 3948 || code == 2068;
+}
+
 std::unique_ptr<sql::Connection> connect_mysql(const MysqlUrl& url, const MysqlConnectOptions& options) {
   // The driver singleton's first use is not thread-safe.
   static std::once_flag driver_once;
@@ -42,6 +47,7 @@ std::unique_ptr<sql::Connection> connect_mysql(const MysqlUrl& url, const MysqlC
   properties["OPT_CONNECT_TIMEOUT"] = options.connect_timeout_seconds;
   properties["OPT_RECONNECT"] = false;  // a silent reconnect would hide a lost transaction
   properties["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
+  if (options.allow_local_infile) properties["OPT_LOCAL_INFILE"] = 1;
   try {
     std::unique_ptr<sql::Connection> connection(driver->connect(properties));
     std::unique_ptr<sql::Statement> statement(connection->createStatement());

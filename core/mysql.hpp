@@ -14,6 +14,10 @@ namespace shop {
 struct MysqlConnectOptions {
   bool use_database = true;       // select url.database at connect time (it must exist)
   int connect_timeout_seconds = 10;
+  // Lets LOAD DATA LOCAL INFILE send client files. Only for bulk loads: a server may ask
+  // a client with this on for any file it can read, so enable it for the connection that
+  // needs it and nothing else.
+  bool allow_local_infile = false;
 };
 
 // Connects or throws Error("cannot connect to MySQL at <masked url> (<server message>)").
@@ -31,5 +35,7 @@ struct MysqlConnectOptions {
 inline constexpr int k_mysql_access_denied = 1045;
 inline constexpr int k_mysql_unknown_database = 1049;
 inline constexpr int k_mysql_no_such_table = 1146;
+// LOAD DATA LOCAL refused: MariaDB/MySQL server (1148), MySQL 8 server (3948), client (2068).
+[[nodiscard]] bool is_local_infile_refused(const sql::SQLException& error);
 
 }  // namespace shop

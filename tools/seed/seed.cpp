@@ -4,9 +4,15 @@
 #include <cppconn/statement.h>
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
-#include <limits>
+#include <cstring>
+#include <thread>
 
 #include "core/error.hpp"
 #include "core/mysql.hpp"
@@ -96,7 +102,8 @@ class Seeder {
       : m_options(options), m_config(config), m_url(std::move(url)) {}
 
   int run() {
-    auto connection = connect_mysql(m_url, {.use_database = false});
+    auto connection =
+        connect_mysql(m_url, {.use_database = false, .allow_local_infile = m_options.load_method != "insert"});
     std::unique_ptr<sql::Statement> statement(connection->createStatement());
     execute(*statement, "CREATE DATABASE IF NOT EXISTS " + quote_mysql_identifier(m_url.database),
             "create database " + quote_mysql_identifier(m_url.database), m_url);
@@ -147,12 +154,23 @@ class Seeder {
     const uint64_t total_rows = m_config.users + m_config.items;
     StatusLine status(m_options.report.progress);
     const auto started = Clock::now();
-    uint64_t rows_written = 0;
+    std::atomic<uint64_t> rows_sent{0};
+    const auto on_rows = [&](uint64_t rows) {  // called from the thread that generates rows
+      const uint64_t sent = rows_sent += rows;
+      const auto now = Clock::now();
+      if (status.due(now)) {
+        const double seconds = std::chrono::duration<double>(now - started).count();
+        status.update(fmt::format("seeding: {}/{} rows, {:.0f} rows/s", sent, total_rows,
+                                  static_cast<double>(sent) / seconds),
+                      now);
+      }
+    };
 
     // Everything in one transaction: an interrupted or failed run leaves no rows behind,
     // so a database is either empty or completely seeded.
     connection.setAutoCommit(false);
     const auto rollback_and_fail = [&](const std::string& why) -> Error {
+      status.clear();
       try {
         connection.rollback();
       } catch (const sql::SQLException&) {  // NOLINT(bugprone-empty-catch): the server rolls back a lost session
@@ -162,27 +180,35 @@ class Seeder {
                                why, m_url.masked()));
     };
 
+    std::string method = m_options.load_method == "insert" ? "insert" : "load-data";
     bool completed = false;
     try {
-      completed = generate_inserts(m_config, [&](std::string_view sql, uint64_t rows) {
-        if (stop_requested()) return false;
-        statement.execute(sql::SQLString(sql.data(), sql.size()));
-        rows_written += rows;
-        const auto now = Clock::now();
-        if (status.due(now)) {
-          const double seconds = std::chrono::duration<double>(now - started).count();
-          status.update(fmt::format("seeding: {}/{} rows, {:.0f} rows/s", rows_written, total_rows,
-                                    static_cast<double>(rows_written) / seconds),
-                        now);
+      if (method == "load-data") {
+        try {
+          completed = load_table(statement, SeedTable::items, on_rows) && load_table(statement, SeedTable::users, on_rows);
+        } catch (const sql::SQLException& error) {
+          if (m_options.load_method != "auto" || !is_local_infile_refused(error)) throw;
+          // Nothing was loaded (items is the first table), so falling back is clean.
+          debug("LOAD DATA LOCAL refused ({}); using multi-row INSERTs", describe_mysql_error(error));
+          method = "insert";
+          rows_sent = 0;
         }
-        return true;
-      });
+      }
+      if (method == "insert") {
+        completed = generate_inserts(m_config, [&](std::string_view sql, uint64_t rows) {
+          if (stop_requested()) return false;
+          statement.execute(sql::SQLString(sql.data(), sql.size()));
+          on_rows(rows);
+          return true;
+        });
+      }
     } catch (const sql::SQLException& error) {
-      status.clear();
       throw rollback_and_fail(fmt::format("cannot write rows to {} ({})", m_url.masked(), describe_mysql_error(error)));
+    } catch (const Error& error) {
+      throw rollback_and_fail(error.what());
     }
     status.clear();
-    if (!completed) throw rollback_and_fail("interrupted by a signal");
+    if (!completed || stop_requested()) throw rollback_and_fail("interrupted by a signal");
 
     try {
       connection.commit();
@@ -193,9 +219,9 @@ class Seeder {
           m_url.masked(), describe_mysql_error(error)));
     }
     const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
-    const double rate = static_cast<double>(rows_written) / seconds;
-    info("seeded {} users and {} items into {} in {:.2f} s ({:.0f} rows/s)", m_config.users, m_config.items,
-         m_url.masked(), seconds, rate);
+    const double rate = static_cast<double>(total_rows) / seconds;
+    info("seeded {} users and {} items into {} in {:.2f} s ({:.0f} rows/s, {})", m_config.users, m_config.items,
+         m_url.masked(), seconds, rate, method);
 
     Summary summary;
     summary.set("tool", std::string("shop-seed"))
@@ -203,11 +229,81 @@ class Seeder {
         .set("database", m_url.masked())
         .set("users", m_config.users)
         .set("items", m_config.items)
-        .set("rows_written", rows_written)
+        .set("rows_written", total_rows)
+        .set("load_method", method)
         .set("seconds", seconds)
         .set("rows_per_second", rate);
     if (!m_options.report.summary_json.empty()) summary.write_json_file(m_options.report.summary_json);
     return 0;
+  }
+
+  // Streams one table's rows through a pipe into LOAD DATA LOCAL INFILE '/dev/fd/N': the
+  // client library reads the pipe as a file while a second thread generates the rows, so
+  // nothing touches the disk and generation overlaps the server's work. Returns false
+  // when a stop was requested (the rows sent so far are then rolled back by the caller).
+  bool load_table(sql::Statement& statement, SeedTable table, const std::function<void(uint64_t)>& on_rows) {
+    int pipe_fds[2];
+    if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw Error(fmt::format("cannot create a pipe ({})", std::strerror(errno)));
+    const int read_fd = pipe_fds[0];
+    const int write_fd = pipe_fds[1];
+    std::atomic<bool> interrupted{false};
+    uint64_t rows_generated = 0;
+    std::thread writer([&] {
+      try {
+        generate_tsv(table, m_config, [&](std::string_view chunk, uint64_t rows) {
+          if (stop_requested()) {
+            interrupted = true;
+            return false;
+          }
+          if (!write_to_pipe(write_fd, chunk)) return false;  // the reader went away
+          rows_generated += rows;
+          on_rows(rows);
+          return true;
+        });
+      } catch (...) {  // NOLINT(bugprone-empty-catch): a short load is detected by the row count below
+      }
+      ::close(write_fd);  // end of file for the server
+    });
+    uint64_t stored = 0;
+    std::exception_ptr failure;
+    try {
+      stored = static_cast<uint64_t>(
+          statement.executeUpdate(load_data_statement(table, fmt::format("/dev/fd/{}", read_fd))));
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    ::close(read_fd);  // a writer still blocked on a reader that never came now gets EPIPE
+    writer.join();
+    if (failure) std::rethrow_exception(failure);
+    if (interrupted) return false;
+
+    const uint64_t expected = table == SeedTable::items ? m_config.items : m_config.users;
+    if (stored != expected || rows_generated != expected) {
+      throw Error(fmt::format("LOAD DATA stored {} of {} rows into {}{}", stored, expected,
+                              table == SeedTable::items ? "items" : "users", first_warning(statement)));
+    }
+    return true;
+  }
+
+  static bool write_to_pipe(int fd, std::string_view data) {
+    while (!data.empty()) {
+      const ssize_t written = ::write(fd, data.data(), data.size());
+      if (written < 0) {
+        if (errno == EINTR) continue;
+        return false;
+      }
+      data.remove_prefix(static_cast<size_t>(written));
+    }
+    return true;
+  }
+
+  static std::string first_warning(sql::Statement& statement) {
+    try {
+      std::unique_ptr<sql::ResultSet> warnings(statement.executeQuery("SHOW WARNINGS LIMIT 1"));
+      if (warnings->next()) return fmt::format(" (first warning: {})", std::string(warnings->getString(3)));
+    } catch (const sql::SQLException&) {  // NOLINT(bugprone-empty-catch): the count says enough
+    }
+    return "";
   }
 
   const Options& m_options;
@@ -235,6 +331,11 @@ void add_options(CLI::App& app, Options& options) {
                  "MySQL URL mysql://user[:password]@host[:port]/database; default: $MYSQL_URL, else "
                  "mysql://root@127.0.0.1:3306/shop (password also from $MYSQL_PWD)")
       ->type_name("URL");
+  app.add_option("--load-method", options.load_method,
+                 "How rows reach the server: load-data (LOAD DATA LOCAL INFILE, fastest; needs local_infile on the "
+                 "server), insert (multi-row INSERTs), auto (load-data, else insert)")
+      ->check(CLI::IsMember({"auto", "load-data", "insert"}))
+      ->type_name("METHOD");
   add_report_options(app, options.report);
   app.footer(
       "Creates the shop tables (sql/mysql/schema.sql) and fills users and items in one transaction.\n"
@@ -242,6 +343,7 @@ void add_options(CLI::App& app, Options& options) {
 }
 
 int run(const Options& options, const Environment& env) {
+  install_signal_handlers();  // also when called without run_tool(): SIGPIPE must not kill the pipe writer
   set_verbosity(options.report.quiet ? Verbosity::quiet : options.report.verbose ? Verbosity::verbose : Verbosity::normal);
   const CatalogConfig config = make_config(options);
   MysqlUrl url = mysql_url_from(options.mysql_url, env);

@@ -17,6 +17,7 @@ struct Options {
   std::string inventory = "1000:5000";  // MIN:MAX
   bool reset = false;
   bool dry_run = false;
+  std::string load_method = "auto";  // auto | load-data | insert
   std::string mysql_url;  // empty: MYSQL_URL, then the compose default
   ReportOptions report;
 };

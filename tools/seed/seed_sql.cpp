@@ -1,5 +1,7 @@
 #include "seed_sql.hpp"
 
+#include <fmt/format.h>
+
 #include <charconv>
 #include <chrono>
 
@@ -31,26 +33,110 @@ void append_quoted(std::string& out, std::string_view text) {
   out += '\'';
 }
 
+// Appends a LOAD DATA field: backslash-escaped tab, newline and backslash.
+void append_tsv_text(std::string& out, std::string_view text) {
+  for (const char c : text) {
+    switch (c) {
+      case '\t': out += "\\t"; break;
+      case '\n': out += "\\n"; break;
+      case '\\': out += "\\\\"; break;
+      default: out += c;
+    }
+  }
+}
+
 void append_price(std::string& out, uint32_t cents) {
   append_uint(out, cents / 100);
   out += '.';
   append_two_digits(out, cents % 100);
 }
 
-void append_quoted_datetime(std::string& out, int64_t epoch_seconds) {
-  out += '\'';
-  append_datetime(out, epoch_seconds);
-  out += '\'';
+// The two text forms of a row: a SQL value tuple "(1,'a',...)" and a LOAD DATA line
+// "1\ta\t...\n". One formatter per table serves both, so they cannot drift apart.
+struct SqlTuple {
+  static void begin(std::string& out) { out += '('; }
+  static void separator(std::string& out) { out += ','; }
+  static void end(std::string& out) { out += ')'; }
+  static void text(std::string& out, std::string_view value) { append_quoted(out, value); }
+  static void datetime(std::string& out, int64_t epoch_seconds) {
+    out += '\'';
+    append_datetime(out, epoch_seconds);
+    out += '\'';
+  }
+};
+
+struct TsvLine {
+  static void begin(std::string&) {}
+  static void separator(std::string& out) { out += '\t'; }
+  static void end(std::string& out) { out += '\n'; }
+  static void text(std::string& out, std::string_view value) { append_tsv_text(out, value); }
+  static void datetime(std::string& out, int64_t epoch_seconds) { append_datetime(out, epoch_seconds); }
+};
+
+template <typename Format>
+void append_item(std::string& out, const ItemRow& row) {
+  Format::begin(out);
+  append_uint(out, row.id);
+  Format::separator(out);
+  Format::text(out, row.name);
+  Format::separator(out);
+  Format::text(out, row.category);
+  Format::separator(out);
+  append_price(out, row.price_cents);
+  Format::separator(out);
+  append_uint(out, static_cast<uint64_t>(row.inventory));
+  for (int column = 0; column < 3; ++column) {  // inventory_updated_at, created_at, updated_at
+    Format::separator(out);
+    Format::datetime(out, row.created_at);
+  }
+  Format::end(out);
 }
 
-constexpr std::string_view k_items_insert =
-    "INSERT INTO items (id, name, category, price, inventory, inventory_updated_at, created_at, updated_at) VALUES ";
-constexpr std::string_view k_users_insert = "INSERT INTO users (id, email, is_vip, created_at, updated_at) VALUES ";
+template <typename Format>
+void append_user(std::string& out, const UserRow& row) {
+  Format::begin(out);
+  append_uint(out, row.id);
+  Format::separator(out);
+  Format::text(out, row.email);
+  Format::separator(out);
+  out += row.is_vip ? '1' : '0';
+  for (int column = 0; column < 2; ++column) {  // created_at, updated_at
+    Format::separator(out);
+    Format::datetime(out, row.created_at);
+  }
+  Format::end(out);
+}
+
+constexpr std::string_view k_item_columns =
+    "(id, name, category, price, inventory, inventory_updated_at, created_at, updated_at)";
+constexpr std::string_view k_user_columns = "(id, email, is_vip, created_at, updated_at)";
+
+// Runs `each_row(out)` for every row of `table`, in id order.
+template <typename Format, typename Emit>
+bool for_each_row(SeedTable table, const CatalogConfig& config, Emit&& emit) {
+  if (table == SeedTable::items) {
+    ItemGenerator generator(config);
+    ItemRow row{};
+    while (!generator.done()) {
+      generator.next(row);
+      if (!emit([&](std::string& out) { append_item<Format>(out, row); })) return false;
+    }
+  } else {
+    UserGenerator generator(config);
+    UserRow row{};
+    while (!generator.done()) {
+      generator.next(row);
+      if (!emit([&](std::string& out) { append_user<Format>(out, row); })) return false;
+    }
+  }
+  return true;
+}
+
 
 // Accumulates value tuples into statements of about k_statement_bytes.
 class StatementBuilder {
  public:
-  StatementBuilder(std::string_view prefix, const InsertSink& sink) : m_prefix(prefix), m_sink(sink) {
+  StatementBuilder(std::string prefix, const InsertSink& sink) : m_prefix(std::move(prefix)), m_sink(sink) {
     m_statement.reserve(k_statement_bytes + 4096);
   }
   // Starts the next tuple; returns the buffer to append "(...)" to.
@@ -75,7 +161,7 @@ class StatementBuilder {
   }
 
  private:
-  std::string_view m_prefix;
+  std::string m_prefix;
   const InsertSink& m_sink;
   std::string m_statement;
   uint64_t m_rows = 0;
@@ -133,50 +219,44 @@ std::vector<std::string> drop_statements() {
 }
 
 bool generate_inserts(const CatalogConfig& config, const InsertSink& sink) {
-  {
-    StatementBuilder items(k_items_insert, sink);
-    ItemGenerator generator(config);
-    ItemRow row{};
-    while (!generator.done()) {
-      generator.next(row);
-      std::string& out = items.begin_row();
-      out += '(';
-      append_uint(out, row.id);
-      out += ',';
-      append_quoted(out, row.name);
-      out += ',';
-      append_quoted(out, row.category);
-      out += ',';
-      append_price(out, row.price_cents);
-      out += ',';
-      append_uint(out, static_cast<uint64_t>(row.inventory));
-      for (int column = 0; column < 3; ++column) {  // inventory_updated_at, created_at, updated_at
-        out += ',';
-        append_quoted_datetime(out, row.created_at);
-      }
-      out += ')';
-      if (!items.end_row()) return false;
-    }
-    if (!items.flush()) return false;
+  for (const auto table : {SeedTable::items, SeedTable::users}) {
+    const std::string prefix = fmt::format("INSERT INTO {} {} VALUES ", table == SeedTable::items ? "items" : "users",
+                                           table == SeedTable::items ? k_item_columns : k_user_columns);
+    StatementBuilder builder(prefix, sink);
+    const bool completed = for_each_row<SqlTuple>(table, config, [&](const auto& append_row) {
+      append_row(builder.begin_row());
+      return builder.end_row();
+    });
+    if (!completed || !builder.flush()) return false;
   }
-  StatementBuilder users(k_users_insert, sink);
-  UserGenerator generator(config);
-  UserRow row{};
-  while (!generator.done()) {
-    generator.next(row);
-    std::string& out = users.begin_row();
-    out += '(';
-    append_uint(out, row.id);
-    out += ',';
-    append_quoted(out, row.email);
-    out += row.is_vip ? ",1," : ",0,";
-    append_quoted_datetime(out, row.created_at);
-    out += ',';
-    append_quoted_datetime(out, row.created_at);
-    out += ')';
-    if (!users.end_row()) return false;
-  }
-  return users.flush();
+  return true;
+}
+
+bool generate_tsv(SeedTable table, const CatalogConfig& config, const ChunkSink& sink) {
+  constexpr size_t chunk_bytes = size_t{1} << 16;
+  std::string chunk;
+  chunk.reserve(chunk_bytes + 1024);
+  uint64_t rows = 0;
+  const bool completed = for_each_row<TsvLine>(table, config, [&](const auto& append_row) {
+    append_row(chunk);
+    ++rows;
+    if (chunk.size() < chunk_bytes) return true;
+    const bool go_on = sink(chunk, rows);
+    chunk.clear();
+    rows = 0;
+    return go_on;
+  });
+  if (!completed) return false;
+  return rows == 0 || sink(chunk, rows);
+}
+
+std::string load_data_statement(SeedTable table, std::string_view path) {
+  // The explicit FIELDS/LINES clauses are the defaults, spelled out so the format the
+  // generator writes and the one the server reads are visibly the same.
+  return fmt::format(
+      "LOAD DATA LOCAL INFILE '{}' INTO TABLE {} CHARACTER SET utf8mb4 "
+      "FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' {}",
+      path, table == SeedTable::items ? "items" : "users", table == SeedTable::items ? k_item_columns : k_user_columns);
 }
 
 }  // namespace shop::seed

@@ -11,9 +11,9 @@
 
 namespace shop::seed {
 
-// Multi-row INSERTs are cut at about this size: large enough that per-statement costs
-// vanish, well below MariaDB's default max_allowed_packet (16 MiB).
-inline constexpr size_t k_statement_bytes = size_t{1} << 20;
+// Multi-row INSERTs are cut at about this size: per-statement costs vanish already, and
+// the server parses smaller statements faster (measured: 256 KiB beats 1 and 4 MiB).
+inline constexpr size_t k_statement_bytes = size_t{1} << 18;
 
 // The statements of sql/mysql/schema.sql (compiled in), without trailing ';'.
 [[nodiscard]] std::vector<std::string> schema_statements();
@@ -26,6 +26,14 @@ using InsertSink = std::function<bool(std::string_view statement, uint64_t rows)
 
 // Generates the INSERTs for all items, then all users. Returns false if `sink` stopped it.
 bool generate_inserts(const CatalogConfig& config, const InsertSink& sink);
+
+// The two tables' rows as LOAD DATA text (tab-separated, backslash escapes, '\n' line
+// ends), in chunks of about 64 KiB; `sink` returns false to stop. The LOAD DATA statement
+// for each is load_data_statement(table, path).
+enum class SeedTable { items, users };
+using ChunkSink = std::function<bool(std::string_view chunk, uint64_t rows)>;
+bool generate_tsv(SeedTable table, const CatalogConfig& config, const ChunkSink& sink);
+[[nodiscard]] std::string load_data_statement(SeedTable table, std::string_view path);
 
 // "YYYY-MM-DD HH:MM:SS" for epoch seconds, UTC.
 void append_datetime(std::string& out, int64_t epoch_seconds);
