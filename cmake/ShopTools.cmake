@@ -18,6 +18,21 @@ function(shop_add_tool name)
   target_link_libraries(shop-${name} PRIVATE shop_${name} shop_warnings)
   add_dependencies(tools shop-${name})
   install(TARGETS shop-${name} RUNTIME DESTINATION bin)
+
+  # The CLI contract every program keeps (DESIGN.md "Conventions").
+  if(SHOP_BUILD_TESTS)
+    add_test(NAME ${name}.cli.help COMMAND shop-${name} --help)
+    set_tests_properties(${name}.cli.help PROPERTIES LABELS unit PASS_REGULAR_EXPRESSION "Usage: shop-${name}")
+    add_test(NAME ${name}.cli.version COMMAND shop-${name} --version)
+    set_tests_properties(${name}.cli.version PROPERTIES LABELS unit
+                         PASS_REGULAR_EXPRESSION "^shop-${name} ${PROJECT_VERSION}\n$")
+    # An unknown flag exits 2 with a one-line "shop-<name>: error: ..." naming the flag.
+    add_test(NAME ${name}.cli.unknown_flag
+             COMMAND sh -c "out=$(\"$1\" --no-such-flag 2>&1); code=$?; echo \"$out\"; [ $code -eq 2 ] && [ $(printf '%s\\n' \"$out\" | wc -l) -eq 1 ]"
+                     sh $<TARGET_FILE:shop-${name}>)
+    set_tests_properties(${name}.cli.unknown_flag PROPERTIES LABELS unit
+                         PASS_REGULAR_EXPRESSION "^shop-${name}: error: .*--no-such-flag")
+  endif()
 endfunction()
 
 # shop_embed_file(<target> INPUT <file> SYMBOL <name> NAMESPACE <ns>)
