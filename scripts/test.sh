@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The one test command (README.md, .ci/run): installs the Debian packages the build and
+# the test servers need when they are missing, configures, builds and runs every test.
+#
+#   scripts/test.sh              # dev preset: Debug + ASan/UBSan + -Werror (what CI runs)
+#   SHOP_PRESET=release scripts/test.sh
+#   scripts/test.sh -L unit      # extra arguments go to ctest
+#
+# Without root and with packages missing, it prints the exact apt-get command and exits 1.
+set -euo pipefail
+
+readonly PROG=test.sh
+cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.."
+
+# Build tools, libraries (README.md says why each is there), and the real servers and
+# clients the integration tests run against.
+readonly PACKAGES=(
+  cmake ninja-build g++ pkg-config
+  libcli11-dev libfmt-dev librdkafka-dev libmysqlcppconn-dev libpqxx-dev libpq-dev
+  libsimdjson-dev libgtest-dev libncurses-dev
+  mariadb-server mariadb-client postgresql postgresql-client kcat
+)
+
+missing=()
+for package in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$package")
+  fi
+done
+
+if ((${#missing[@]} > 0)); then
+  install_command="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
+  if [[ $(id -u) -ne 0 ]]; then
+    printf '%s: error: missing Debian packages: %s\n' "$PROG" "${missing[*]}" >&2
+    printf '%s: run as root:\n  %s\n' "$PROG" "$install_command" >&2
+    exit 1
+  fi
+  printf '%s: installing %s\n' "$PROG" "${missing[*]}" >&2
+  apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+preset=${SHOP_PRESET:-dev}
+jobs=$(nproc 2>/dev/null || echo 2)
+
+cmake --preset "$preset"
+cmake --build --preset "$preset" --parallel "$jobs"
+ctest --preset "$preset" --parallel "$jobs" "$@"
