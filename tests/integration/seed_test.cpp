@@ -43,7 +43,8 @@ std::string read_file(const std::string& path) {
 CommandResult run_shell(const std::string& command) {
   const std::string out_path = testing::TempDir() + "seed_test.out";
   const std::string err_path = testing::TempDir() + "seed_test.err";
-  const int status = std::system(("(" + command + ") >" + out_path + " 2>" + err_path).c_str());
+  const std::string line = "(" + command + ") >" + out_path + " 2>" + err_path;
+  const int status = std::system(("bash -c " + shell_quote(line)).c_str());
   CommandResult result;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   result.out = read_file(out_path);
@@ -239,6 +240,15 @@ TEST_F(SeedTest, LoadMethodsAndDryRunThroughTheClientGiveTheSameContent) {
   EXPECT_EQ(line_count(content), 5300u);
   EXPECT_EQ(content, dump_all(by_insert));
   EXPECT_EQ(content, dump_all(by_dry_run));
+}
+
+TEST_F(SeedTest, DryRunNeverConnectsAndEndsQuietlyOnAClosedPipe) {
+  // Port 1 has no server: a dry run must not try to connect.
+  const auto result = run_shell(std::string(SHOP_SEED_BINARY) +
+                                " --dry-run --users 200000 --mysql mysql://root:pw@127.0.0.1:1/x | head -c 1000 >/dev/null;"
+                                " exit ${PIPESTATUS[0]}");
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.err, "");
 }
 
 TEST_F(SeedTest, RerunLeavesASeededDatabaseUntouched) {
