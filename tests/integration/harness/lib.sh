@@ -1,0 +1,77 @@
+# shellcheck shell=bash
+# Helpers sourced by the harness tests (tests/integration/harness/*_test.sh): assertions
+# that count, and a summary line "<test>: N passed, N failed" on exit. Any failed
+# assertion, or an unexpected error, makes the test exit 1.
+set -euo pipefail
+
+TEST_NAME=$(basename -- "$0" .sh)
+HARNESS_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
+REPO_ROOT=$(cd -- "$HARNESS_DIR/../../.." && pwd)
+# shellcheck disable=SC2034 # used by the tests that source this file
+SERVICES_SH=$REPO_ROOT/scripts/services.sh
+WORK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/shop-$TEST_NAME.XXXXXX")
+PASSED=0
+FAILED=0
+CLEANUPS=()
+
+ok() {
+  PASSED=$((PASSED + 1))
+  printf 'ok    %s\n' "$1"
+}
+not_ok() {
+  FAILED=$((FAILED + 1))
+  printf 'FAIL  %s\n' "$1" >&2
+}
+# die WHAT: a failure that makes the rest of the test meaningless.
+die() {
+  not_ok "$1"
+  exit 1
+}
+
+# expect_eq WHAT EXPECTED ACTUAL
+expect_eq() {
+  if [[ $3 == "$2" ]]; then ok "$1"; else not_ok "$1: expected '$2', got '$3'"; fi
+}
+# expect_match WHAT REGEX ACTUAL
+expect_match() {
+  if [[ $3 =~ $2 ]]; then ok "$1"; else not_ok "$1: '$3' does not match /$2/"; fi
+}
+# expect_ok WHAT COMMAND...: the command succeeds (its output goes to the test log).
+expect_ok() {
+  local what=$1
+  shift
+  if "$@"; then ok "$what"; else not_ok "$what (failed: $*)"; fi
+}
+# expect_fail WHAT COMMAND...: the command fails.
+expect_fail() {
+  local what=$1
+  shift
+  if "$@"; then not_ok "$what (succeeded but should fail: $*)"; else ok "$what"; fi
+}
+
+# url_port URL: the port of mysql://u@h:PORT/db, postgres://..., or HOST:PORT.
+url_port() {
+  local rest=${1##*:}
+  printf '%s\n' "${rest%%/*}"
+}
+
+# on_exit COMMAND...: run at exit, last registered first (restart a stopped server, ...).
+on_exit() {
+  local cmd
+  printf -v cmd '%q ' "$@"
+  CLEANUPS=("$cmd" "${CLEANUPS[@]}")
+}
+
+finish() {
+  local rc=$? cmd
+  for cmd in "${CLEANUPS[@]}"; do eval "$cmd" || true; done
+  rm -rf -- "$WORK_DIR"
+  if ((rc != 0 && FAILED == 0)); then
+    printf 'FAIL  %s stopped early (status %d)\n' "$TEST_NAME" "$rc" >&2
+    FAILED=1
+  fi
+  printf '%s: %d passed, %d failed\n' "$TEST_NAME" "$PASSED" "$FAILED"
+  if ((FAILED > 0)); then exit 1; fi
+  exit 0
+}
+trap finish EXIT
