@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <memory>
 #include <atomic>
 #include <cerrno>
 #include <charconv>
@@ -253,30 +254,16 @@ Options parse_args(int argc, char** argv) {
 // ---------------------------------------------------------------------------------------
 // librdkafka handles
 // ---------------------------------------------------------------------------------------
-struct KafkaHandle {
-  rd_kafka_t* rk = nullptr;
-  KafkaHandle() = default;
-  explicit KafkaHandle(rd_kafka_t* h) : rk(h) {}
-  KafkaHandle(const KafkaHandle&) = delete;
-  KafkaHandle& operator=(const KafkaHandle&) = delete;
-  ~KafkaHandle() {
-    if (rk != nullptr) rd_kafka_destroy(rk);
-  }
+// Owning handles: destroyed on every return path.
+template <typename T, void (*destroy)(T*)>
+struct Deleter {
+  void operator()(T* handle) const { destroy(handle); }
 };
-
-struct MockCluster {
-  rd_kafka_mock_cluster_t* mc = nullptr;
-  MockCluster() = default;
-  explicit MockCluster(rd_kafka_mock_cluster_t* c) : mc(c) {}
-  MockCluster(const MockCluster&) = delete;
-  MockCluster& operator=(const MockCluster&) = delete;
-  ~MockCluster() {
-    if (mc != nullptr) rd_kafka_mock_cluster_destroy(mc);
-  }
-};
+using KafkaHandle = std::unique_ptr<rd_kafka_t, Deleter<rd_kafka_t, rd_kafka_destroy>>;
+using MockCluster = std::unique_ptr<rd_kafka_mock_cluster_t, Deleter<rd_kafka_mock_cluster_t, rd_kafka_mock_cluster_destroy>>;
 
 // A producer handle: the mock cluster needs one for its bookkeeping; producers are also
-// what the partition probe and `status` use (allow.auto.create.topics is on for them).
+// what `status` uses (allow.auto.create.topics is on for them).
 rd_kafka_t* new_producer(const std::vector<std::pair<std::string, std::string>>& settings,
                          std::string& why) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
@@ -307,12 +294,12 @@ std::optional<std::vector<std::pair<std::string, int>>> list_topics(const std::s
                                    {"log_level", "0"},
                                    {"allow.auto.create.topics", "true"}},
                                   why));
-  if (client.rk == nullptr) return std::nullopt;
+  if (client.get() == nullptr) return std::nullopt;
   rd_kafka_topic_t* rkt = nullptr;
-  if (only_topic != nullptr) rkt = rd_kafka_topic_new(client.rk, only_topic, nullptr);
+  if (only_topic != nullptr) rkt = rd_kafka_topic_new(client.get(), only_topic, nullptr);
   const rd_kafka_metadata_t* md = nullptr;
   const rd_kafka_resp_err_t err =
-      rd_kafka_metadata(client.rk, rkt == nullptr ? 1 : 0, rkt, &md, timeout_ms);
+      rd_kafka_metadata(client.get(), rkt == nullptr ? 1 : 0, rkt, &md, timeout_ms);
   if (rkt != nullptr) rd_kafka_topic_destroy(rkt);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR || md == nullptr) return std::nullopt;
   std::vector<std::pair<std::string, int>> out;
@@ -524,7 +511,7 @@ int run(int argc, char** argv) {
                                                            {"log_level", opt.debug ? "7" : "4"}};
   if (opt.debug) settings.emplace_back("debug", "mock,broker");
   KafkaHandle rk(new_producer(settings, why));
-  if (rk.rk == nullptr) {
+  if (rk.get() == nullptr) {
     print_error("cannot create the librdkafka handle (" + why + ")");
     return 1;
   }
@@ -537,15 +524,15 @@ int run(int argc, char** argv) {
   }
   g_wanted_port.store(opt.port);
   g_bind_armed.store(opt.port != 0);
-  MockCluster cluster(rd_kafka_mock_cluster_new(rk.rk, 1));
+  MockCluster cluster(rd_kafka_mock_cluster_new(rk.get(), 1));
   g_bind_armed.store(false);
-  if (cluster.mc == nullptr) {
+  if (cluster.get() == nullptr) {
     const int e = g_bind_errno.load();
     print_error("cannot start the mock broker on 127.0.0.1:" + std::to_string(opt.port) + " (" +
                 (e != 0 ? std::strerror(e) : "rd_kafka_mock_cluster_new failed") + ")");
     return 1;
   }
-  const std::string bootstraps = rd_kafka_mock_cluster_bootstraps(cluster.mc);
+  const std::string bootstraps = rd_kafka_mock_cluster_bootstraps(cluster.get());
   const std::uint16_t port = port_of(bootstraps);
   if (opt.port != 0 && (!g_bind_rewritten.load() || port != opt.port)) {
     print_error("the mock broker did not take port " + std::to_string(opt.port) + " (it listens on " +
@@ -553,7 +540,7 @@ int run(int argc, char** argv) {
     return 1;
   }
 
-  Broker broker(cluster.mc, bootstraps, opt.partitions);
+  Broker broker(cluster.get(), bootstraps, opt.partitions);
   for (const auto& t : opt.topics) {
     const std::string reply = broker.create_topic(t.name, t.partitions != 0 ? t.partitions : opt.partitions);
     if (reply.rfind("ok", 0) != 0) {
