@@ -10,7 +10,10 @@
 namespace shop {
 
 StatusLine::StatusLine(bool progress_flag, std::chrono::milliseconds interval)
-    : m_enabled(false), m_terminal(::isatty(STDERR_FILENO) == 1), m_interval(interval) {
+    : m_enabled(false),
+      m_terminal(::isatty(STDERR_FILENO) == 1),
+      m_interval(interval),
+      m_last(std::chrono::steady_clock::now()) {  // the first update comes one interval in
   m_enabled = verbosity() != Verbosity::quiet && (progress_flag || m_terminal);
 }
 
