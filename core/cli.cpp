@@ -4,6 +4,7 @@
 
 #include "core/error.hpp"
 #include "core/signals.hpp"
+#include "core/url.hpp"
 #include "core/version.hpp"
 
 namespace shop {
@@ -33,29 +34,31 @@ int run_tool(std::string_view tool, std::string_view description, int argc, cons
   app.set_version_flag("--version", version_string(tool), "Print the version and exit");
   app.option_defaults()->always_capture_default();
   app.get_formatter()->column_width(34);
+  // Before parsing: `--help | true` must not die of SIGPIPE.
+  install_signal_handlers();
   try {
     configure(app);
     // CLI11 wants argv non-const in 2.1; it does not modify it.
     app.parse(argc, const_cast<char**>(argv));  // NOLINT(cppcoreguidelines-pro-type-const-cast)
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version: print, exit 0
-    print_error(fmt::format("{} (see {} --help)", e.what(), name));
+    // CLI11 echoes arguments, which may be a URL with a password (e.g. a forgotten --mysql).
+    print_error(fmt::format("{} (see {} --help)", mask_password(e.what()), name));
     return static_cast<int>(ExitCode::usage);
   } catch (const Error& e) {
-    print_error(e.what());
+    print_error(mask_password(e.what()));
     return static_cast<int>(e.exit_code());
   }
 
   try {
-    install_signal_handlers();
     return body();
   } catch (const StdoutClosed&) {
     return static_cast<int>(ExitCode::ok);
   } catch (const Error& e) {
-    print_error(e.what());
+    print_error(mask_password(e.what()));  // messages mask URLs already; this is the safety net
     return static_cast<int>(e.exit_code());
   } catch (const std::exception& e) {
-    print_error(e.what());
+    print_error(mask_password(e.what()));
     return static_cast<int>(ExitCode::failure);
   }
 }

@@ -1,5 +1,6 @@
 #include "core/url.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include "core/error.hpp"
@@ -130,38 +131,62 @@ MysqlUrl parse_mysql_url(std::string_view text, std::string_view source, const s
     unsigned port = 0;
     const auto [end, error] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
     if (error != std::errc{} || end != port_text.data() + port_text.size() || port == 0 || port > 65535) {
-      throw fail("invalid port '" + std::string(port_text) + "'");
+      // The port text is not echoed: with an unencoded '/' in a password it is part of the password.
+      throw fail("invalid port (expected 1..65535)");
     }
     url.port = static_cast<uint16_t>(port);
   }
   return url;
 }
 
-std::string mask_password(std::string_view text) {
-  std::string out(text);
-  // URL form: scheme://user:password@...
-  if (const auto scheme_end = out.find("://"); scheme_end != std::string::npos) {
-    const auto authority_start = scheme_end + 3;
-    const auto authority_end = out.find_first_of("/?#", authority_start);
-    const auto at = out.rfind('@', authority_end == std::string::npos ? out.size() : authority_end);
-    if (at != std::string::npos && at > authority_start) {
-      const auto colon = out.find(':', authority_start);
-      if (colon != std::string::npos && colon < at) out.replace(colon + 1, at - colon - 1, "****");
-    }
+namespace {
+
+// Masks the user-info password of every "scheme://user:password@host" in `out`. The
+// password ends at the LAST '@' before the next whitespace, so an unencoded '/', '?',
+// '#' or '@' in it is still masked (masking too much is harmless, too little is not).
+void mask_url_passwords(std::string& out) {
+  for (size_t scheme_end = out.find("://"); scheme_end != std::string::npos;
+       scheme_end = out.find("://", scheme_end + 3)) {
+    const size_t start = scheme_end + 3;
+    size_t end = out.find_first_of(" \t\n'\"", start);
+    if (end == std::string::npos) end = out.size();
+    const size_t at = out.rfind('@', end - 1);
+    if (at == std::string::npos || at < start) continue;
+    const size_t colon = out.find(':', start);
+    if (colon == std::string::npos || colon >= at) continue;
+    out.replace(colon + 1, at - colon - 1, "****");
   }
-  // libpq keyword form, also as URL parameter: password=secret
-  for (size_t pos = out.find("password="); pos != std::string::npos; pos = out.find("password=", pos + 1)) {
-    const auto value_start = pos + 9;
-    size_t value_end = value_start;
+}
+
+// Masks libpq keyword values: "password=secret", "password = 'it\'s'" (also as a URL
+// query parameter "?password=secret&...").
+void mask_keyword_passwords(std::string& out) {
+  static constexpr std::string_view k_keyword = "password";
+  for (size_t pos = out.find(k_keyword); pos != std::string::npos; pos = out.find(k_keyword, pos + 1)) {
+    size_t cursor = pos + k_keyword.size();
+    while (cursor < out.size() && out[cursor] == ' ') ++cursor;
+    if (cursor >= out.size() || out[cursor] != '=') continue;
+    ++cursor;
+    while (cursor < out.size() && out[cursor] == ' ') ++cursor;
+    size_t value_end = cursor;
     if (value_end < out.size() && out[value_end] == '\'') {
-      value_end = out.find('\'', value_start + 1);
-      value_end = value_end == std::string::npos ? out.size() : value_end + 1;
+      ++value_end;
+      while (value_end < out.size() && out[value_end] != '\'') value_end += out[value_end] == '\\' ? 2u : 1u;
+      value_end = std::min(value_end + 1, out.size());
     } else {
-      value_end = out.find_first_of(" &", value_start);
+      value_end = out.find_first_of(" &\n", cursor);
       if (value_end == std::string::npos) value_end = out.size();
     }
-    out.replace(value_start, value_end - value_start, "****");
+    if (value_end > cursor) out.replace(cursor, value_end - cursor, "****");
   }
+}
+
+}  // namespace
+
+std::string mask_password(std::string_view text) {
+  std::string out(text);
+  mask_url_passwords(out);
+  mask_keyword_passwords(out);
   return out;
 }
 

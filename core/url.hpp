@@ -25,8 +25,10 @@ struct MysqlUrl {
 [[nodiscard]] MysqlUrl parse_mysql_url(std::string_view text, std::string_view source,
                                        const std::string* fallback_password = nullptr);
 
-// Replaces the password of "scheme://user:password@host..." with "****", and the value of
-// a libpq "password=..." keyword; anything else is returned unchanged.
+// Replaces with "****" the password of every "scheme://user:password@host..." in the
+// text (also when it holds unencoded '/', '?', '#' or '@') and the value of every libpq
+// "password=..." keyword; anything else is returned unchanged. For any text shown to a
+// person that may contain a connection string, e.g. a parse error echoing an argument.
 [[nodiscard]] std::string mask_password(std::string_view url_or_conninfo);
 
 // Decodes %XX escapes; throws UsageError on a malformed escape.

@@ -62,3 +62,13 @@ TEST(RunTool, ClosedStdoutEndsQuietlyWithZero) {
   EXPECT_EQ(run_with({}, []() -> int { throw shop::StdoutClosed(); }), 0);
   EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
 }
+
+TEST(RunTool, ParseErrorsNeverShowAPassword) {
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(run_with({"mysql://u:topsecret@h/db"}, succeed), 2);  // a forgotten --mysql
+  EXPECT_EQ(run_with({"--count", "mysql://u:topsecret@h/db"}, succeed), 2);
+  EXPECT_EQ(run_with({}, []() -> int { throw std::runtime_error("lost postgres://u:topsecret@h/db"); }), 1);
+  const auto messages = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(messages.find("topsecret"), std::string::npos) << messages;
+  EXPECT_NE(messages.find("mysql://u:****@h/db"), std::string::npos) << messages;
+}

@@ -80,3 +80,36 @@ TEST(MaskPassword, MasksUrlsAndConninfo) {
             "postgres://u@h/db?password=****&sslmode=disable");
   EXPECT_EQ(mask_password("postgres://u:p@ss@h/db"), "postgres://u:****@h/db");
 }
+
+TEST(MaskPassword, MasksPasswordsWithUnencodedSpecialCharacters) {
+  EXPECT_EQ(mask_password("mysql://u:pa/ss@h/db"), "mysql://u:****@h/db");
+  EXPECT_EQ(mask_password("mysql://u:pa?ss@h/db"), "mysql://u:****@h/db");
+  EXPECT_EQ(mask_password("mysql://u:pa#ss@h:0/db"), "mysql://u:****@h:0/db");
+  EXPECT_EQ(mask_password("mysql://u:p@ss@h"), "mysql://u:****@h");
+}
+
+TEST(MaskPassword, MasksEveryUrlInAMessageAndLeavesTheRestAlone) {
+  EXPECT_EQ(mask_password("The following argument was not expected: mysql://u:secret@h/db"),
+            "The following argument was not expected: mysql://u:****@h/db");
+  EXPECT_EQ(mask_password("from mysql://a:one@h1/x to postgres://b:two@h2/y"),
+            "from mysql://a:****@h1/x to postgres://b:****@h2/y");
+  const std::string plain = "cannot connect to MySQL at mysql://root@127.0.0.1:1/x (Access denied for 'root'@'h')";
+  EXPECT_EQ(mask_password(plain), plain);
+}
+
+TEST(MaskPassword, MasksLibpqKeywordsWithSpacesAndEscapedQuotes) {
+  EXPECT_EQ(mask_password("host=h password = secret user=u"), "host=h password = **** user=u");
+  EXPECT_EQ(mask_password("password='a\\'bc' port=1"), "password=**** port=1");
+  EXPECT_EQ(mask_password("password="), "password=");
+}
+
+TEST(MysqlUrl, BadPortIsNotEchoedBecauseItMayBePartOfAPassword) {
+  try {
+    (void)parse_mysql_url("mysql://u:pa/ss@h", "--mysql");
+    FAIL() << "accepted";
+  } catch (const UsageError& error) {
+    const std::string message = error.what();
+    EXPECT_EQ(message, "--mysql: invalid port (expected 1..65535) in 'mysql://u:****@h' "
+                       "(expected mysql://user[:password]@host[:port][/database])");
+  }
+}
