@@ -29,7 +29,7 @@ std::string quote_mysql_identifier(std::string_view name) {
 
 bool is_local_infile_refused(const sql::SQLException& error) {
   const int code = error.getErrorCode();
-  return code == 1148 || code == 3948 || code == 2068;
+  return code == 1148 || code == 3948 || code == 4166 || code == 2068;
 }
 
 std::unique_ptr<sql::Connection> connect_mysql(const MysqlUrl& url, const MysqlConnectOptions& options) {
@@ -39,7 +39,8 @@ std::unique_ptr<sql::Connection> connect_mysql(const MysqlUrl& url, const MysqlC
   std::call_once(driver_once, [] { driver = sql::mysql::get_mysql_driver_instance(); });
 
   sql::ConnectOptionsMap properties;
-  properties["hostName"] = sql::SQLString(url.host);
+  // Connector/C++ 1.1 splits a bare IPv6 address at its first ':'; brackets keep it whole.
+  properties["hostName"] = sql::SQLString(url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host);
   properties["port"] = static_cast<int>(url.port);
   properties["userName"] = sql::SQLString(url.user);
   properties["password"] = sql::SQLString(url.password);

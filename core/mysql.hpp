@@ -35,7 +35,8 @@ struct MysqlConnectOptions {
 inline constexpr int k_mysql_access_denied = 1045;
 inline constexpr int k_mysql_unknown_database = 1049;
 inline constexpr int k_mysql_no_such_table = 1146;
-// LOAD DATA LOCAL refused: MariaDB/MySQL server (1148), MySQL 8 server (3948), client (2068).
+// LOAD DATA LOCAL refused: MariaDB/MySQL server (1148), MySQL 8 server (3948), MariaDB
+// 10.6+ server with local_infile=OFF (4166), client (2068).
 [[nodiscard]] bool is_local_infile_refused(const sql::SQLException& error);
 
 }  // namespace shop

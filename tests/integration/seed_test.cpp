@@ -311,6 +311,23 @@ TEST_F(SeedTest, InterruptRollsBackEverything) {
   EXPECT_EQ(count(m_database, "users"), 100u);
 }
 
+// Changes a server-wide setting: registered as its own ctest test holding the mariadb
+// lock (tests/integration/CMakeLists.txt), so nothing else runs beside it.
+TEST_F(SeedTest, ServerWide_AutoFallsBackToInsertsWhenLocalInfileIsOff) {
+  execute("SET GLOBAL local_infile = 0");
+  const auto summary_path = testing::TempDir() + "seed_fallback.json";
+  const auto result = seed(m_database, "--users 3000 --items 100 --summary-json " + summary_path);
+  const auto refused = seed(m_database + "_strict", "--users 10 --items 10 --load-method load-data");
+  execute("SET GLOBAL local_infile = 1");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(read_file(summary_path).find("\"load_method\": \"insert\""), std::string::npos);
+  EXPECT_EQ(count(m_database, "users"), 3000u);
+  // With the method forced there is no fallback: a one-line error, nothing written.
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_EQ(line_count(refused.err), 1u) << refused.err;
+  EXPECT_NE(refused.err.find("no rows were written"), std::string::npos) << refused.err;
+}
+
 TEST_F(SeedTest, UnreachableServerIsAOneLineErrorWithExitOne) {
   const auto result = run_shell(std::string(SHOP_SEED_BINARY) + " --mysql mysql://root:pw-not-shown@127.0.0.1:1/x");
   EXPECT_EQ(result.exit_code, 1);
