@@ -17,6 +17,7 @@ std::chrono::nanoseconds parse_duration(std::string_view text, std::string_view 
   if (text.empty()) throw fail("empty duration");
   double total_ns = 0;
   std::string_view rest = text;
+  bool first_component = true;
   while (!rest.empty()) {
     double amount = 0;
     const auto [end, error] = std::from_chars(rest.data(), rest.data() + rest.size(), amount);
@@ -29,7 +30,7 @@ std::chrono::nanoseconds parse_duration(std::string_view text, std::string_view 
     rest.remove_prefix(unit_length);
     double scale = 0;
     if (unit.empty()) {
-      if (!rest.empty() || total_ns != 0) throw fail("missing unit");
+      if (!rest.empty() || !first_component) throw fail("missing unit");
       scale = 1e9;  // bare number: seconds
     } else if (unit == "ns") {
       scale = 1;
@@ -49,6 +50,7 @@ std::chrono::nanoseconds parse_duration(std::string_view text, std::string_view 
       throw fail(fmt::format("unknown unit '{}'", unit));
     }
     total_ns += amount * scale;
+    first_component = false;
   }
   if (total_ns > 9.2e18) throw fail("too long");
   return std::chrono::nanoseconds(static_cast<int64_t>(std::llround(total_ns)));

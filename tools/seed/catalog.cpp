@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 
 namespace shop::seed {
@@ -53,6 +54,7 @@ constexpr std::array<std::string_view, 16> k_clearance_nouns = {
 constexpr std::array<const std::array<std::string_view, 16>*, 4> k_nouns_by_category = {
     &k_widget_nouns, &k_gadget_nouns, &k_doodad_nouns, &k_clearance_nouns};
 static_assert(std::size(k_categories) == k_nouns_by_category.size());
+constexpr size_t k_names_per_category = k_adjectives.size() * k_materials.size() * k_widget_nouns.size();
 
 constexpr int64_t k_user_span_seconds = 3LL * 365 * 86'400;  // users signed up over three years
 constexpr int64_t k_item_span_seconds = 4LL * 365 * 86'400;  // items were listed over four
@@ -107,29 +109,33 @@ ItemGenerator::ItemGenerator(const CatalogConfig& config)
       m_count(config.items),
       m_inventory_min(config.inventory_min),
       m_inventory_max(config.inventory_max) {
-  m_names.reserve(static_cast<size_t>(config.items));
+  // Only word-combination names are kept, so memory stays bounded for any --items.
+  m_names.reserve(static_cast<size_t>(std::min<uint64_t>(config.items, std::size(k_categories) * k_names_per_category)));
 }
 
-std::string ItemGenerator::unique_name(size_t category) {
+std::string ItemGenerator::unique_name(size_t category, uint64_t id) {
   const auto& nouns = *k_nouns_by_category[category];
   std::string name;
-  // 18,432 combinations per category: a few random tries almost always find a free one;
-  // past that, a model number keeps names unique for any catalog size.
-  for (int attempt = 0; attempt < 8; ++attempt) {
+  // 18,432 word combinations per category: a few random tries almost always find a free
+  // one in a catalog of thousands. Past that, the item id as a model number makes the name
+  // unique by construction (plain names hold no digits), in constant time. Once half a
+  // category's combinations are taken, one try is enough: more would mostly miss.
+  const int attempts = m_names_taken[category] < k_names_per_category / 2 ? 8 : 1;
+  for (int attempt = 0; attempt < attempts; ++attempt) {
     name = fmt::format("{} {} {}", pick(m_rng, k_adjectives), pick(m_rng, k_materials), pick(m_rng, nouns));
-    if (m_names.insert(name).second) return name;
+    if (m_names.insert(name).second) {
+      ++m_names_taken[category];
+      return name;
+    }
   }
-  for (uint64_t model = 2;; ++model) {
-    auto numbered = fmt::format("{} {}", name, model);
-    if (m_names.insert(numbered).second) return numbered;
-  }
+  return fmt::format("{} {}", name, id);
 }
 
 void ItemGenerator::next(ItemRow& row) {
   row.id = m_next_id++;
   const auto category = static_cast<size_t>(m_rng.below(std::size(k_categories)));
   row.category = k_categories[category];
-  row.name = unique_name(category);
+  row.name = unique_name(category, row.id);
   row.price_cents = price_cents(m_rng);
   row.inventory = static_cast<int32_t>(m_rng.between(m_inventory_min, m_inventory_max));
   row.created_at = created_at(m_rng, row.id, m_count, k_item_span_seconds);

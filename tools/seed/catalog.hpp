@@ -2,6 +2,7 @@
 // The seed's users and items: realistic, unique and deterministic for a given seed.
 // Users and items come from separate random streams, so changing --users never changes
 // the items (and the other way round).
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -67,13 +68,14 @@ class ItemGenerator {
   void next(ItemRow& row);
 
  private:
-  std::string unique_name(size_t category);
+  std::string unique_name(size_t category, uint64_t id);
   Rng m_rng;
   uint64_t m_count;
   uint64_t m_next_id = 1;
   int32_t m_inventory_min;
   int32_t m_inventory_max;
   std::unordered_set<std::string> m_names;
+  std::array<size_t, std::size(k_categories)> m_names_taken{};
 };
 
 }  // namespace shop::seed
