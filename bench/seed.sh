@@ -15,6 +15,7 @@
 # The order alternates between rounds; the best round of each side counts.
 # Last line: ratio=<shop-seed rows/s / LOAD DATA rows/s>.
 set -euo pipefail
+shopt -s inherit_errexit  # a failing command inside $(...) must fail the run, not time it
 
 readonly PROG=seed.sh
 cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.."
@@ -62,7 +63,8 @@ run_seed() {
   "${client[@]}" -e 'DROP DATABASE IF EXISTS bench_seed'
   local start end
   start=$(now_ns)
-  "$seed_bin" -q --users "$users" --items "$items" --mysql "mysql://root@$host:$port/bench_seed"
+  "$seed_bin" -q --users "$users" --items "$items" --mysql "mysql://root@$host:$port/bench_seed" ||
+    die "shop-seed failed"
   end=$(now_ns)
   echo $((end - start))
 }
@@ -78,7 +80,7 @@ run_load_data() {
     printf "LOAD DATA LOCAL INFILE '%s' INTO TABLE items;\n" "$work/items.tsv"
     printf "LOAD DATA LOCAL INFILE '%s' INTO TABLE users;\n" "$work/users.tsv"
     printf 'COMMIT;\n'
-  } | "${client[@]}" --local-infile=1
+  } | "${client[@]}" --local-infile=1 || die "LOAD DATA through the mariadb client failed"
   end=$(now_ns)
   echo $((end - start))
 }
