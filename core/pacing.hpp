@@ -1,0 +1,105 @@
+#pragma once
+// Pacing on an absolute schedule (DESIGN.md): event i is due at start + due(i); a sender
+// sends everything that is due on each wake-up, so the achieved rate matches the target
+// however long each send takes, and lag (now - due) shows when the sink cannot keep up.
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace shop {
+
+// "--rate": a positive number of events per second, or "max" (returned as 0: unpaced).
+// Throws UsageError naming `flag`.
+[[nodiscard]] double parse_rate(std::string_view text, std::string_view flag);
+
+// The daily curve: the rate is modulated by 1 + A*sin(2*pi*t/L), so a run starts at the
+// day's average, peaks a quarter day in, and is quietest at three quarters. Mean factor 1
+// over a whole day, so the daily volume equals rate x day length.
+class DailyCurve {
+ public:
+  explicit DailyCurve(std::chrono::nanoseconds day_length, double amplitude = 0.6);
+  [[nodiscard]] double factor(double seconds) const noexcept;
+  // Integral of factor() from 0 to `seconds`.
+  [[nodiscard]] double integral(double seconds) const noexcept;
+  [[nodiscard]] double amplitude() const noexcept { return m_amplitude; }
+
+ private:
+  double m_day_seconds;
+  double m_amplitude;
+};
+
+class Schedule {
+ public:
+  // rate 0 = unpaced ("max"): every event is due at once.
+  explicit Schedule(double rate, std::optional<DailyCurve> curve = std::nullopt);
+  [[nodiscard]] bool unpaced() const noexcept { return m_rate == 0; }
+  [[nodiscard]] double rate() const noexcept { return m_rate; }
+  // Offset from the start at which event `index` (0-based) is due.
+  [[nodiscard]] std::chrono::nanoseconds due(uint64_t index) const noexcept;
+  // How many events are due strictly before `offset`.
+  [[nodiscard]] uint64_t events_before(std::chrono::nanoseconds offset) const noexcept;
+
+ private:
+  double m_rate;
+  std::optional<DailyCurve> m_curve;
+};
+
+// Time source of a paced loop; tests inject a manual clock.
+class Clock {
+ public:
+  using time_point = std::chrono::steady_clock::time_point;
+  virtual ~Clock() = default;
+  [[nodiscard]] virtual time_point now() = 0;
+  // Sleeps until `deadline` or a stop request; false when woken by a stop request.
+  virtual bool sleep_until(time_point deadline) = 0;
+};
+
+// steady_clock, sleeping through sleep_unless_stopped() (a signal wakes it).
+class SteadyClock final : public Clock {
+ public:
+  time_point now() override { return std::chrono::steady_clock::now(); }
+  bool sleep_until(time_point deadline) override;
+};
+
+// Hands out events to any number of sender threads: each claim takes the next `batch`
+// events in schedule order. Ends at `count_limit` events (0: none) or at
+// `duration_limit` (0: none): for a paced schedule the events due before it, unpaced
+// until that much time has passed.
+class Pacer {
+ public:
+  struct Claim {
+    uint64_t first;                // index of the first event
+    uint64_t count;                // events in this claim (>= 1)
+    std::chrono::nanoseconds due;  // when the last of them is due: send not before
+  };
+
+  Pacer(Schedule schedule, uint64_t count_limit, std::chrono::nanoseconds duration_limit);
+  // nullopt once the limits are reached. `elapsed` = now - start (for unpaced durations).
+  [[nodiscard]] std::optional<Claim> claim(uint64_t batch, std::chrono::nanoseconds elapsed) noexcept;
+  [[nodiscard]] const Schedule& schedule() const noexcept { return m_schedule; }
+  // Events claimed so far.
+  [[nodiscard]] uint64_t claimed() const noexcept;
+
+ private:
+  Schedule m_schedule;
+  uint64_t m_limit;  // 0: none
+  std::chrono::nanoseconds m_duration_limit;
+  std::atomic<uint64_t> m_next{0};
+};
+
+// Capped exponential backoff for reconnects: initial, 2x, 4x, ... up to `cap`.
+class Backoff {
+ public:
+  Backoff(std::chrono::nanoseconds initial, std::chrono::nanoseconds cap) : m_initial(initial), m_cap(cap) {}
+  [[nodiscard]] std::chrono::nanoseconds next() noexcept;
+  void reset() noexcept { m_current = std::chrono::nanoseconds::zero(); }
+
+ private:
+  std::chrono::nanoseconds m_initial;
+  std::chrono::nanoseconds m_cap;
+  std::chrono::nanoseconds m_current{0};
+};
+
+}  // namespace shop
