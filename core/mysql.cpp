@@ -32,6 +32,26 @@ bool is_local_infile_refused(const sql::SQLException& error) {
   return code == 1148 || code == 3948 || code == 4166 || code == 2068;
 }
 
+bool is_connection_lost(const sql::SQLException& error) {
+  switch (error.getErrorCode()) {
+    case 1053:  // server shutdown in progress
+    case 1927:  // connection was killed
+    case 2002:  // can't connect (socket)
+    case 2003:  // can't connect (TCP)
+    case 2006:  // server has gone away
+    case 2013:  // lost connection during query
+    case 2055:  // lost connection at '...'
+    case 4031:  // disconnected by the server (inactivity)
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool is_retryable_conflict(const sql::SQLException& error) {
+  return error.getErrorCode() == 1213 || error.getErrorCode() == 1205;
+}
+
 std::unique_ptr<sql::Connection> connect_mysql(const MysqlUrl& url, const MysqlConnectOptions& options) {
   // The driver singleton's first use is not thread-safe.
   static std::once_flag driver_once;
@@ -49,6 +69,7 @@ std::unique_ptr<sql::Connection> connect_mysql(const MysqlUrl& url, const MysqlC
   properties["OPT_RECONNECT"] = false;  // a silent reconnect would hide a lost transaction
   properties["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
   if (options.allow_local_infile) properties["OPT_LOCAL_INFILE"] = 1;
+  if (options.multi_statements) properties["CLIENT_MULTI_STATEMENTS"] = true;
   try {
     std::unique_ptr<sql::Connection> connection(driver->connect(properties));
     std::unique_ptr<sql::Statement> statement(connection->createStatement());

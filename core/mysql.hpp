@@ -18,6 +18,8 @@ struct MysqlConnectOptions {
   // a client with this on for any file it can read, so enable it for the connection that
   // needs it and nothing else.
   bool allow_local_infile = false;
+  // Several ';'-separated statements per execute(), one round trip for all of them.
+  bool multi_statements = false;
 };
 
 // Connects or throws Error("cannot connect to MySQL at <masked url> (<server message>)").
@@ -38,5 +40,10 @@ inline constexpr int k_mysql_no_such_table = 1146;
 // LOAD DATA LOCAL refused: MariaDB/MySQL server (1148), MySQL 8 server (3948), MariaDB
 // 10.6+ server with local_infile=OFF (4166), client (2068).
 [[nodiscard]] bool is_local_infile_refused(const sql::SQLException& error);
+// The connection is gone (server restarted, network lost, session killed): reconnect.
+[[nodiscard]] bool is_connection_lost(const sql::SQLException& error);
+// A conflict that rolled the statement or transaction back and succeeds when retried:
+// deadlock (1213), lock wait timeout (1205).
+[[nodiscard]] bool is_retryable_conflict(const sql::SQLException& error);
 
 }  // namespace shop

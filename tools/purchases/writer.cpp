@@ -1,0 +1,247 @@
+#include "writer.hpp"
+
+#include <cppconn/resultset.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include "core/error.hpp"
+#include "core/mysql.hpp"
+
+namespace shop::purchases {
+namespace {
+
+constexpr int k_max_conflict_retries = 100;
+constexpr std::string_view k_insert_columns =
+    "INSERT INTO purchases (user_id, item_id, status, quantity, purchase_price) ";
+
+void append_price(std::string& out, uint64_t cents) {
+  fmt::format_to(std::back_inserter(out), "{}.{:02}", cents / 100, cents % 100);
+}
+
+void append_values(std::string& out, const Purchase& purchase) {
+  fmt::format_to(std::back_inserter(out), "({},{},{},{},", purchase.user_id, purchase.item_id,
+                 purchase.completed ? 1 : 0, purchase.quantity);
+  append_price(out, purchase.price_cents());
+  out += ')';
+}
+
+}  // namespace
+
+BatchOutcome& BatchOutcome::operator+=(const BatchOutcome& other) {
+  rows += other.rows;
+  completed += other.completed;
+  abandoned += other.abandoned;
+  out_of_stock += other.out_of_stock;
+  quantity_sold += other.quantity_sold;
+  return *this;
+}
+
+void PurchaseWriter::connect() {
+  m_statement.reset();
+  m_connection.reset();
+  m_connection = connect_mysql(m_url, {.connect_timeout_seconds = 5, .multi_statements = true});
+  m_connection->setAutoCommit(false);
+  m_statement.reset(m_connection->createStatement());
+  m_previous_session_id = m_session_id;
+  {
+    std::unique_ptr<sql::ResultSet> id(m_statement->executeQuery("SELECT CONNECTION_ID()"));
+    id->next();
+    m_session_id = id->getUInt64(1);
+  }
+  m_connection->commit();
+  kill_previous_session();
+}
+
+void PurchaseWriter::kill_previous_session() {
+  if (m_previous_session_id == 0) return;
+  // If the old session survived (a network cut rather than a restart), it could still hold
+  // row locks, or even commit later. Kill it and wait until it is gone.
+  try {
+    m_statement->execute(fmt::format("KILL CONNECTION {}", m_previous_session_id));
+  } catch (const sql::SQLException&) {  // NOLINT(bugprone-empty-catch): 1094 unknown thread: already gone
+  }
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    std::unique_ptr<sql::ResultSet> alive(m_statement->executeQuery(
+        fmt::format("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = {}", m_previous_session_id)));
+    alive->next();
+    if (alive->getUInt64(1) == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  m_connection->commit();
+  m_previous_session_id = 0;
+}
+
+void PurchaseWriter::rollback_quietly() noexcept {
+  try {
+    if (m_connection) m_connection->rollback();
+  } catch (...) {  // NOLINT(bugprone-empty-catch): a lost connection rolls back on the server anyway
+  }
+}
+
+std::pair<uint64_t, uint64_t> PurchaseWriter::run_returning_ids(const std::string& sql) {
+  // Connector/C++ 1.1 reports an update count of -1 for some statements in the middle of
+  // a multi-statement too, so "-1" cannot mark the end. The list always ends with the
+  // one SELECT: advance to its result set, read it, and the results are drained.
+  bool is_result = m_statement->execute(sql);
+  for (int skipped = 0; !is_result; ++skipped) {
+    if (skipped > 16) throw Error("internal: no result set at the end of a multi-statement");
+    is_result = m_statement->getMoreResults();
+  }
+  std::unique_ptr<sql::ResultSet> result(m_statement->getResultSet());
+  if (!result->next()) throw Error("internal: LAST_INSERT_ID() returned no row");
+  const std::pair<uint64_t, uint64_t> ids{result->getUInt64(1), result->getUInt64(2)};
+  while (m_statement->getMoreResults()) {  // nothing follows the SELECT; make sure of it
+  }
+  return ids;
+}
+
+// One purchase, one round trip before COMMIT: the stock update only succeeds with enough
+// stock, and the insert of a completed purchase only happens when the update did.
+BatchOutcome PurchaseWriter::write_single(const Purchase& purchase) {
+  m_first_row = purchase;
+  m_sql.clear();
+  if (purchase.completed) {
+    fmt::format_to(std::back_inserter(m_sql),
+                   "UPDATE items SET inventory = inventory - {0}, inventory_updated_at = CURRENT_TIMESTAMP "
+                   "WHERE id = {1} AND inventory >= {0};{2}SELECT {3},{1},1,{0},",
+                   purchase.quantity, purchase.item_id, k_insert_columns, purchase.user_id);
+    append_price(m_sql, purchase.price_cents());
+    m_sql += " FROM DUAL WHERE ROW_COUNT() > 0;SELECT LAST_INSERT_ID(), ROW_COUNT()";
+  } else {
+    m_sql.append(k_insert_columns).append("VALUES ");
+    append_values(m_sql, purchase);
+    m_sql += ";SELECT LAST_INSERT_ID(), ROW_COUNT()";
+  }
+  const auto [first_id, rows] = run_returning_ids(m_sql);
+  BatchOutcome outcome;
+  outcome.rows = rows;
+  outcome.first_id = rows > 0 ? first_id : 0;
+  if (!purchase.completed) {
+    outcome.abandoned = 1;
+  } else if (rows > 0) {
+    outcome.completed = 1;
+    outcome.quantity_sold = purchase.quantity;
+  } else {
+    outcome.out_of_stock = 1;
+  }
+  return outcome;
+}
+
+// Several purchases: lock the stock rows they need (in id order, so concurrent writers
+// cannot deadlock on them), decide in order which completed purchases get their stock,
+// then one UPDATE and one multi-row INSERT.
+BatchOutcome PurchaseWriter::write_batch(std::span<const Purchase> batch) {
+  std::vector<std::pair<uint64_t, int64_t>> stock;  // item id -> stock left, sorted by id
+  for (const auto& purchase : batch) {
+    if (purchase.completed) stock.emplace_back(purchase.item_id, 0);
+  }
+  std::sort(stock.begin(), stock.end());
+  stock.erase(std::unique(stock.begin(), stock.end()), stock.end());
+  const auto find = [&](uint64_t id) {
+    return std::lower_bound(stock.begin(), stock.end(), std::pair<uint64_t, int64_t>{id, INT64_MIN});
+  };
+  if (!stock.empty()) {
+    m_sql = "SELECT id, inventory FROM items WHERE id IN (";
+    for (size_t i = 0; i < stock.size(); ++i) fmt::format_to(std::back_inserter(m_sql), "{}{}", i ? "," : "", stock[i].first);
+    m_sql += ") FOR UPDATE";
+    for (auto& entry : stock) entry.second = -1;  // an item without a row has no stock
+    std::unique_ptr<sql::ResultSet> rows(m_statement->executeQuery(m_sql));
+    while (rows->next()) find(rows->getUInt64(1))->second = rows->getInt64(2);
+  }
+
+  BatchOutcome outcome;
+  std::vector<std::pair<uint64_t, uint64_t>> sold;  // item id -> quantity taken
+  std::string values;
+  for (const auto& purchase : batch) {
+    if (purchase.completed) {
+      auto& left = find(purchase.item_id)->second;
+      if (left < static_cast<int64_t>(purchase.quantity)) {
+        ++outcome.out_of_stock;
+        continue;
+      }
+      left -= purchase.quantity;
+      ++outcome.completed;
+      outcome.quantity_sold += purchase.quantity;
+      sold.emplace_back(purchase.item_id, purchase.quantity);
+    } else {
+      ++outcome.abandoned;
+    }
+    if (values.empty()) {
+      m_first_row = purchase;  // gets the id LAST_INSERT_ID() reports
+    } else {
+      values += ',';
+    }
+    append_values(values, purchase);
+    ++outcome.rows;
+  }
+
+  m_sql.clear();
+  if (!sold.empty()) {
+    std::sort(sold.begin(), sold.end());
+    m_sql = "UPDATE items SET inventory = CASE id";
+    std::string ids;
+    for (size_t i = 0; i < sold.size();) {
+      const uint64_t id = sold[i].first;
+      uint64_t quantity = 0;
+      for (; i < sold.size() && sold[i].first == id; ++i) quantity += sold[i].second;
+      fmt::format_to(std::back_inserter(m_sql), " WHEN {} THEN inventory - {}", id, quantity);
+      fmt::format_to(std::back_inserter(ids), "{}{}", ids.empty() ? "" : ",", id);
+    }
+    m_sql += " END, inventory_updated_at = CURRENT_TIMESTAMP WHERE id IN (" + ids + ");";
+  }
+  if (outcome.rows > 0) {
+    m_sql.append(k_insert_columns).append("VALUES ").append(values);
+    m_sql += ";SELECT LAST_INSERT_ID(), ROW_COUNT()";
+    const auto [first_id, inserted] = run_returning_ids(m_sql);
+    if (inserted != outcome.rows) {
+      throw Error(fmt::format("inserted {} purchase rows where {} were expected", inserted, outcome.rows));
+    }
+    outcome.first_id = first_id;
+  } else if (!m_sql.empty()) {
+    m_statement->execute(m_sql);
+  }
+  return outcome;
+}
+
+BatchOutcome PurchaseWriter::write(std::span<const Purchase> batch) {
+  if (!m_connection) connect();
+  for (int attempt = 0;; ++attempt) {
+    bool commit_sent = false;
+    BatchOutcome outcome;
+    try {
+      outcome = batch.size() == 1 ? write_single(batch.front()) : write_batch(batch);
+      commit_sent = true;
+      m_connection->commit();
+      return outcome;
+    } catch (const sql::SQLException& error) {
+      if (is_connection_lost(error)) {
+        m_statement.reset();
+        m_connection.reset();
+        throw ConnectionLost(describe_mysql_error(error), commit_sent, outcome, m_first_row);
+      }
+      rollback_quietly();
+      if (is_retryable_conflict(error) && attempt < k_max_conflict_retries) {
+        ++m_conflict_retries;
+        continue;
+      }
+      throw Error(fmt::format("cannot write purchases to {} ({})", m_url.masked(), describe_mysql_error(error)));
+    }
+  }
+}
+
+bool PurchaseWriter::resolve(const ConnectionLost& lost) {
+  const auto& pending = lost.pending();
+  if (pending.rows == 0) return true;  // it wrote nothing: committed or not, nothing changed
+  const auto& row = lost.first_row();
+  std::unique_ptr<sql::ResultSet> found(m_statement->executeQuery(
+      fmt::format("SELECT user_id, item_id, quantity, status FROM purchases WHERE id = {}", pending.first_id)));
+  const bool committed = found->next() && found->getUInt64(1) == row.user_id && found->getUInt64(2) == row.item_id &&
+                         found->getUInt(3) == row.quantity && found->getUInt(4) == (row.completed ? 1u : 0u);
+  m_connection->commit();
+  return committed;
+}
+
+}  // namespace shop::purchases
