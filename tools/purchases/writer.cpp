@@ -99,33 +99,37 @@ std::pair<uint64_t, uint64_t> PurchaseWriter::run_returning_ids(const std::strin
 }
 
 // One purchase, one round trip before COMMIT: the stock update only succeeds with enough
-// stock, and the insert of a completed purchase only happens when the update did.
+// stock, and its row count travels in @shop_sold to the client, which commits the
+// purchase row or, when the item was short, rolls it back. A plain INSERT ... VALUES,
+// not INSERT ... SELECT: InnoDB treats the latter as a bulk insert and takes a
+// table-level AUTO-INC lock, which serialises writers and deadlocks (error 1467).
 BatchOutcome PurchaseWriter::write_single(const Purchase& purchase) {
   m_first_row = purchase;
   m_sql.clear();
   if (purchase.completed) {
     fmt::format_to(std::back_inserter(m_sql),
-                   "UPDATE items SET inventory = inventory - {0}, inventory_updated_at = CURRENT_TIMESTAMP "
-                   "WHERE id = {1} AND inventory >= {0};{2}SELECT {3},{1},1,{0},",
-                   purchase.quantity, purchase.item_id, k_insert_columns, purchase.user_id);
-    append_price(m_sql, purchase.price_cents());
-    m_sql += " FROM DUAL WHERE ROW_COUNT() > 0;SELECT LAST_INSERT_ID(), ROW_COUNT()";
+                   "UPDATE items SET inventory = inventory - {}, inventory_updated_at = CURRENT_TIMESTAMP "
+                   "WHERE id = {} AND inventory >= {};SET @shop_sold = ROW_COUNT();",
+                   purchase.quantity, purchase.item_id, purchase.quantity);
   } else {
-    m_sql.append(k_insert_columns).append("VALUES ");
-    append_values(m_sql, purchase);
-    m_sql += ";SELECT LAST_INSERT_ID(), ROW_COUNT()";
+    m_sql += "SET @shop_sold = 1;";
   }
-  const auto [first_id, rows] = run_returning_ids(m_sql);
+  m_sql.append(k_insert_columns).append("VALUES ");
+  append_values(m_sql, purchase);
+  m_sql += ";SELECT LAST_INSERT_ID(), @shop_sold";
+  const auto [first_id, sold] = run_returning_ids(m_sql);
   BatchOutcome outcome;
-  outcome.rows = rows;
-  outcome.first_id = rows > 0 ? first_id : 0;
-  if (!purchase.completed) {
-    outcome.abandoned = 1;
-  } else if (rows > 0) {
+  if (sold == 0) {
+    outcome.out_of_stock = 1;  // the caller rolls back: no row, no stock change
+    return outcome;
+  }
+  outcome.rows = 1;
+  outcome.first_id = first_id;
+  if (purchase.completed) {
     outcome.completed = 1;
     outcome.quantity_sold = purchase.quantity;
   } else {
-    outcome.out_of_stock = 1;
+    outcome.abandoned = 1;
   }
   return outcome;
 }
@@ -213,6 +217,10 @@ BatchOutcome PurchaseWriter::write(std::span<const Purchase> batch) {
     BatchOutcome outcome;
     try {
       outcome = batch.size() == 1 ? write_single(batch.front()) : write_batch(batch);
+      if (outcome.rows == 0 && outcome.out_of_stock > 0 && batch.size() == 1) {
+        m_connection->rollback();  // nothing to keep; a lost ROLLBACK commits nothing either
+        return outcome;
+      }
       commit_sent = true;
       m_connection->commit();
       return outcome;

@@ -66,7 +66,7 @@ class PurchaseWriter {
  private:
   BatchOutcome write_single(const Purchase& purchase);
   BatchOutcome write_batch(std::span<const Purchase> batch);
-  // Runs ';'-separated statements ending in "SELECT LAST_INSERT_ID(), ROW_COUNT()"; returns those two.
+  // Runs ;-separated statements ending in one two-column SELECT (LAST_INSERT_ID() first); returns its row.
   std::pair<uint64_t, uint64_t> run_returning_ids(const std::string& sql);
   void kill_previous_session();
   void rollback_quietly() noexcept;

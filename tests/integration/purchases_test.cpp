@@ -1,0 +1,189 @@
+// shop-purchases against a real MariaDB from the harness: exact accounting, the stock
+// invariant, out of stock, a server restart under a running stream, SIGINT, bad input.
+#include <thread>
+
+#include "mysql_test_support.hpp"
+
+namespace {
+
+using namespace shop::testing_support;
+
+std::string json_field(const std::string& json, const std::string& key) {
+  const auto at = json.find("\"" + key + "\": ");
+  if (at == std::string::npos) return "<missing " + key + ">";
+  const auto start = at + key.size() + 4;
+  const auto end = json.find_first_of(",}", start);
+  return json.substr(start, end - start);
+}
+
+class PurchasesTest : public MysqlTest {
+ protected:
+  [[nodiscard]] std::string database_prefix() const override { return "purch_"; }
+
+  void seed(const std::string& args) {
+    const auto result = run_tool(SHOP_SEED_BINARY, m_database, "-q " + args);
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+  }
+
+  CommandResult purchases(const std::string& args) {
+    return run_tool(SHOP_PURCHASES_BINARY, m_database, args + " --summary-json " + summary_path());
+  }
+
+  [[nodiscard]] std::string summary_path() const { return testing::TempDir() + "purchases_summary.json"; }
+  [[nodiscard]] std::string summary() const { return read_file(summary_path()); }
+  [[nodiscard]] uint64_t summary_count(const std::string& key) const { return std::stoull(json_field(summary(), key)); }
+
+  struct Snapshot {
+    uint64_t stock = 0;
+    uint64_t rows = 0;
+    uint64_t completed_quantity = 0;
+  };
+  Snapshot snapshot() {
+    const std::string db = "`" + m_database + "`.";
+    return {std::stoull(query_value("SELECT SUM(inventory) FROM " + db + "items")), count(m_database, "purchases"),
+            std::stoull(query_value("SELECT IFNULL(SUM(quantity), 0) FROM " + db + "purchases WHERE status = 1"))};
+  }
+
+  // The run's accounting against the database: every committed purchase is a row, and
+  // the stock went down by exactly the quantity of the completed ones.
+  void expect_exact(const Snapshot& before, const Snapshot& after) {
+    EXPECT_EQ(after.rows - before.rows, summary_count("committed")) << summary();
+    EXPECT_EQ(before.stock - after.stock, after.completed_quantity - before.completed_quantity);
+    EXPECT_EQ(before.stock - after.stock, summary_count("quantity_sold")) << summary();
+    EXPECT_EQ(summary_count("committed"), summary_count("completed") + summary_count("abandoned"));
+    EXPECT_EQ(summary_count("unresolved_commits"), 0u);
+  }
+};
+
+TEST_F(PurchasesTest, CountIsExactAndRowsAreValid) {
+  seed("--users 500 --items 50");
+  const auto before = snapshot();
+  const auto result = purchases("--count 137 --rate max");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(summary_count("purchases"), 137u);
+  EXPECT_EQ(summary_count("committed") + summary_count("out_of_stock"), 137u);
+  expect_exact(before, snapshot());
+  const std::string db = "`" + m_database + "`.";
+  // Valid references, price = unit price x quantity, quantity 1..5, status 0/1.
+  EXPECT_EQ(query_value("SELECT COUNT(*) FROM " + db + "purchases p JOIN " + db +
+                        "items i ON i.id = p.item_id JOIN " + db + "users u ON u.id = p.user_id "
+                        "WHERE p.purchase_price = i.price * p.quantity AND p.quantity BETWEEN 1 AND 5 "
+                        "AND p.status IN (0, 1)"),
+            std::to_string(summary_count("committed")));
+  EXPECT_GT(summary_count("abandoned"), 0u);
+  EXPECT_GT(summary_count("completed"), summary_count("abandoned") * 4);  // about 90% completed
+}
+
+TEST_F(PurchasesTest, SameSeedSamePurchasesWhateverTheConnectionsOrBatches) {
+  seed("--users 300 --items 40");
+  const std::string db = "`" + m_database + "`.";
+  const auto rows = [&] {
+    return query_value("SELECT GROUP_CONCAT(CONCAT(user_id, ':', item_id, ':', quantity, ':', status) ORDER BY "
+                       "user_id, item_id, quantity, status) FROM " + db + "purchases");
+  };
+  ASSERT_EQ(purchases("--count 200 --rate max --seed 3").exit_code, 0);
+  const auto single = rows();
+  execute("DELETE FROM " + db + "purchases");
+  ASSERT_EQ(purchases("--count 200 --rate max --seed 3 --connections 3 --batch 7").exit_code, 0);
+  EXPECT_EQ(rows(), single);
+}
+
+TEST_F(PurchasesTest, StockInvariantHoldsWithSeveralConnections) {
+  seed("--users 2000 --items 30 --inventory 200:400");
+  for (const char* batch : {"1", "25"}) {
+    const auto before = snapshot();
+    const auto result = purchases(std::string("--count 1500 --rate max --connections 4 --batch ") + batch);
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_EQ(summary_count("purchases"), 1500u);
+    expect_exact(before, snapshot());
+  }
+}
+
+TEST_F(PurchasesTest, DrainedItemsAreNotSoldAndStockNeverGoesNegative) {
+  seed("--users 100 --items 3 --inventory 4:4");
+  const auto before = snapshot();
+  const auto result = purchases("--count 300 --rate max --connections 2 --batch 3");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto after = snapshot();
+  expect_exact(before, after);
+  EXPECT_GT(summary_count("out_of_stock"), 200u);
+  EXPECT_LE(summary_count("quantity_sold"), 12u);
+  EXPECT_EQ(query_value("SELECT COUNT(*) FROM `" + m_database + "`.items WHERE inventory < 0"), "0");
+  EXPECT_NE(result.err.find("out of stock"), std::string::npos) << result.err;
+}
+
+TEST_F(PurchasesTest, PacedRunKeepsItsSchedule) {
+  seed("--users 500 --items 100");
+  const auto result = purchases("--rate 200 --duration 3s --connections 2");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(summary_count("purchases"), 600u);  // the events due in 3 s at 200/s
+  const double seconds = std::stod(json_field(summary(), "seconds"));
+  EXPECT_GT(seconds, 2.9);
+  EXPECT_LT(seconds, 3.3);
+}
+
+TEST_F(PurchasesTest, SigintFinishesInFlightWorkPrintsTheSummaryAndExitsZero) {
+  seed("--users 500 --items 100");
+  const auto before = snapshot();
+  const auto result = run_shell(std::string(SHOP_PURCHASES_BINARY) + " --rate 100 --mysql " +
+                                shell_quote(url_text(m_database)) + " --summary-json " + summary_path() +
+                                " & pid=$!; sleep 1.5; kill -INT $pid; wait $pid");
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.err.find("purchases in"), std::string::npos) << result.err;
+  EXPECT_GT(summary_count("committed"), 50u);
+  expect_exact(before, snapshot());
+}
+
+TEST_F(PurchasesTest, BadInputIsAOneLineErrorWithTheRightStatus) {
+  const std::vector<std::pair<std::string, std::string>> usage = {
+      {"--rate 0", "--rate"},         {"--rate -5", "--rate"},          {"--rate fast", "--rate"},
+      {"--duration 5x", "--duration"}, {"--instance 3/2", "--instance"}, {"--instance x", "--instance"},
+      {"--batch 0", "--batch"},       {"--connections 0", "--connections"}, {"--day-length 0s", "--day-length"},
+      {"--retry-for soon", "--retry-for"},
+  };
+  for (const auto& [args, flag] : usage) {
+    const auto result = run_shell(std::string(SHOP_PURCHASES_BINARY) + " " + args);
+    EXPECT_EQ(result.exit_code, 2) << args << ": " << result.err;
+    EXPECT_EQ(line_count(result.err), 1u) << args << ": " << result.err;
+    EXPECT_NE(result.err.find(flag), std::string::npos) << args << ": " << result.err;
+  }
+  auto result = run_shell(std::string(SHOP_PURCHASES_BINARY) + " --mysql mysql://root:hidden@127.0.0.1:1/x");
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(line_count(result.err), 1u) << result.err;
+  EXPECT_NE(result.err.find("cannot connect"), std::string::npos) << result.err;
+  EXPECT_EQ(result.err.find("hidden"), std::string::npos) << result.err;
+
+  execute("CREATE DATABASE `" + m_database + "`");  // no tables at all
+  (void)url_for(m_database);
+  result = purchases("--count 1");
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(line_count(result.err), 1u) << result.err;
+  EXPECT_NE(result.err.find("run shop-seed first"), std::string::npos) << result.err;
+
+  execute("USE `" + m_database + "`");
+  const auto created = run_shell(mariadb_client(m_database) + " < " + shell_quote(SHOP_SCHEMA_SQL));
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  result = purchases("--count 1");  // tables but no rows
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.err.find("not seeded (no items): run shop-seed first"), std::string::npos) << result.err;
+}
+
+// Restarts the server: its own ctest entry holding the mariadb lock runs it alone.
+TEST_F(PurchasesTest, ServerWide_RestartUnderARunningStreamKeepsExactAccounting) {
+  seed("--users 1000 --items 100");
+  const auto before = snapshot();
+  const std::string services = std::string(SHOP_SERVICES_SH);
+  const auto result = run_shell(std::string(SHOP_PURCHASES_BINARY) + " --rate 150 --duration 10s --connections 3 " +
+                                "--mysql " + shell_quote(url_text(m_database)) + " --summary-json " + summary_path() +
+                                " & pid=$!; sleep 3; " + services + " stop mariadb >&2; sleep 2; " + services +
+                                " start mariadb >/dev/null; wait $pid");
+  reconnect_admin();
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_GE(summary_count("reconnects"), 1u) << summary();
+  EXPECT_GT(std::stod(json_field(summary(), "outage_seconds")), 1.0) << summary();
+  EXPECT_EQ(summary_count("purchases"), 1500u);  // the schedule resumed and caught up
+  expect_exact(before, snapshot());
+  EXPECT_NE(result.err.find("connection lost and re-established"), std::string::npos) << result.err;
+}
+
+}  // namespace
