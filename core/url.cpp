@@ -68,7 +68,7 @@ std::string MysqlUrl::masked() const {
 MysqlUrl parse_mysql_url(std::string_view text, std::string_view source, const std::string* fallback_password) {
   const auto fail = [&](std::string_view why) -> UsageError {
     return UsageError(std::string(source) + ": " + std::string(why) + " in '" + mask_password(text) +
-                      "' (expected mysql://user[:password]@host[:port][/database])");
+                      "' (expected a URL like mysql://root@127.0.0.1:3306/shop)");
   };
   const auto decode = [&](std::string_view part) {
     try {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/url.hpp"
 
 namespace {
 
@@ -71,4 +72,12 @@ TEST(RunTool, ParseErrorsNeverShowAPassword) {
   const auto messages = testing::internal::GetCapturedStderr();
   EXPECT_EQ(messages.find("topsecret"), std::string::npos) << messages;
   EXPECT_NE(messages.find("mysql://u:****@h/db"), std::string::npos) << messages;
+}
+
+TEST(RunTool, UsageHintsAreNotMangledByMasking) {
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(run_with({}, []() -> int { throw shop::UsageError(shop::parse_mysql_url("nonsense", "--mysql").host); }), 2);
+  const auto message = testing::internal::GetCapturedStderr();
+  EXPECT_NE(message.find("(expected a URL like mysql://root@127.0.0.1:3306/shop)"), std::string::npos) << message;
+  EXPECT_EQ(message.find("****"), std::string::npos) << message;
 }

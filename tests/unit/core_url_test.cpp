@@ -110,6 +110,6 @@ TEST(MysqlUrl, BadPortIsNotEchoedBecauseItMayBePartOfAPassword) {
   } catch (const UsageError& error) {
     const std::string message = error.what();
     EXPECT_EQ(message, "--mysql: invalid port (expected 1..65535) in 'mysql://u:****@h' "
-                       "(expected mysql://user[:password]@host[:port][/database])");
+                       "(expected a URL like mysql://root@127.0.0.1:3306/shop)");
   }
 }

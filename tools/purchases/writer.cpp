@@ -81,45 +81,45 @@ void PurchaseWriter::rollback_quietly() noexcept {
   }
 }
 
-std::pair<uint64_t, uint64_t> PurchaseWriter::run_returning_ids(const std::string& sql) {
+std::pair<uint64_t, bool> PurchaseWriter::run_returning_id(const std::string& sql, bool starts_with_stock_update) {
   // Connector/C++ 1.1 reports an update count of -1 for some statements in the middle of
-  // a multi-statement too, so "-1" cannot mark the end. The list always ends with the
-  // one SELECT: advance to its result set, read it, and the results are drained.
+  // a multi-statement (the first one's is right), so "-1" cannot mark the end. The list
+  // always ends with the one SELECT: advance to its result set, read it, done.
   bool is_result = m_statement->execute(sql);
+  const bool stock_taken = !starts_with_stock_update || m_statement->getUpdateCount() == 1;
   for (int skipped = 0; !is_result; ++skipped) {
     if (skipped > 16) throw Error("internal: no result set at the end of a multi-statement");
     is_result = m_statement->getMoreResults();
   }
   std::unique_ptr<sql::ResultSet> result(m_statement->getResultSet());
   if (!result->next()) throw Error("internal: LAST_INSERT_ID() returned no row");
-  const std::pair<uint64_t, uint64_t> ids{result->getUInt64(1), result->getUInt64(2)};
+  const uint64_t id = result->getUInt64(1);
   while (m_statement->getMoreResults()) {  // nothing follows the SELECT; make sure of it
   }
-  return ids;
+  return {id, stock_taken};
 }
 
-// One purchase, one round trip before COMMIT: the stock update only succeeds with enough
-// stock, and its row count travels in @shop_sold to the client, which commits the
-// purchase row or, when the item was short, rolls it back. A plain INSERT ... VALUES,
-// not INSERT ... SELECT: InnoDB treats the latter as a bulk insert and takes a
-// table-level AUTO-INC lock, which serialises writers and deadlocks (error 1467).
+// One purchase, one round trip before COMMIT: a stock update that only succeeds with
+// enough stock, the purchase row, and its id. The update's row count (the first result)
+// tells the client whether to COMMIT or, when the item was short, roll the row back.
+// A plain INSERT ... VALUES, not INSERT ... SELECT: InnoDB treats the latter as a bulk
+// insert and takes a table-level AUTO-INC lock, which serialises writers and deadlocks
+// (error 1467).
 BatchOutcome PurchaseWriter::write_single(const Purchase& purchase) {
   m_first_row = purchase;
   m_sql.clear();
   if (purchase.completed) {
     fmt::format_to(std::back_inserter(m_sql),
                    "UPDATE items SET inventory = inventory - {}, inventory_updated_at = CURRENT_TIMESTAMP "
-                   "WHERE id = {} AND inventory >= {};SET @shop_sold = ROW_COUNT();",
+                   "WHERE id = {} AND inventory >= {};",
                    purchase.quantity, purchase.item_id, purchase.quantity);
-  } else {
-    m_sql += "SET @shop_sold = 1;";
   }
   m_sql.append(k_insert_columns).append("VALUES ");
   append_values(m_sql, purchase);
-  m_sql += ";SELECT LAST_INSERT_ID(), @shop_sold";
-  const auto [first_id, sold] = run_returning_ids(m_sql);
+  m_sql += ";SELECT LAST_INSERT_ID()";
+  const auto [first_id, sold] = run_returning_id(m_sql, purchase.completed);
   BatchOutcome outcome;
-  if (sold == 0) {
+  if (!sold) {
     outcome.out_of_stock = 1;  // the caller rolls back: no row, no stock change
     return outcome;
   }
@@ -198,12 +198,8 @@ BatchOutcome PurchaseWriter::write_batch(std::span<const Purchase> batch) {
   }
   if (outcome.rows > 0) {
     m_sql.append(k_insert_columns).append("VALUES ").append(values);
-    m_sql += ";SELECT LAST_INSERT_ID(), ROW_COUNT()";
-    const auto [first_id, inserted] = run_returning_ids(m_sql);
-    if (inserted != outcome.rows) {
-      throw Error(fmt::format("inserted {} purchase rows where {} were expected", inserted, outcome.rows));
-    }
-    outcome.first_id = first_id;
+    m_sql += ";SELECT LAST_INSERT_ID()";
+    outcome.first_id = run_returning_id(m_sql, false).first;
   } else if (!m_sql.empty()) {
     m_statement->execute(m_sql);
   }

@@ -66,8 +66,9 @@ class PurchaseWriter {
  private:
   BatchOutcome write_single(const Purchase& purchase);
   BatchOutcome write_batch(std::span<const Purchase> batch);
-  // Runs ;-separated statements ending in one two-column SELECT (LAST_INSERT_ID() first); returns its row.
-  std::pair<uint64_t, uint64_t> run_returning_ids(const std::string& sql);
+  // Runs ;-separated statements ending in "SELECT LAST_INSERT_ID()": returns that id and,
+  // when the first statement is the conditional stock update, whether it took the stock.
+  std::pair<uint64_t, bool> run_returning_id(const std::string& sql, bool starts_with_stock_update);
   void kill_previous_session();
   void rollback_quietly() noexcept;
 

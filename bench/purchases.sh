@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# bench/purchases.sh: shop-purchases against sysbench on the same MariaDB, same run.
+#   1. shop-purchases --rate max --batch 1 vs sysbench oltp_insert (single-row autocommit
+#      inserts) at the same number of connections: rows/s of each. Goal: ratio >= 0.9.
+#   2. shop-purchases --rate max --batch 500: purchases/s. Goal: >= 50,000.
+#
+#   bench/purchases.sh                         # 4 connections, 10 s per run, 3 rounds
+#   CONNECTIONS=1 SECONDS_PER_RUN=5 ROUNDS=2 bench/purchases.sh
+#
+# Uses the Release build (build/bin; built if missing) and its own MariaDB through
+# scripts/services.sh in $SHOP_SERVICES_DIR (default /tmp/shopstream-bench), stopped at
+# the end if it started it. Rounds alternate the order; the best round of each counts.
+# Each purchase does more than sysbench's insert: its stock update and insert commit
+# together, with the purchase's id read before COMMIT so a lost COMMIT can be resolved.
+# Last line: ratio=<shop-purchases rows/s / sysbench rows/s> (part 1).
+set -euo pipefail
+shopt -s inherit_errexit
+
+readonly PROG=purchases.sh
+cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.."
+
+connections=${CONNECTIONS:-4}
+seconds=${SECONDS_PER_RUN:-10}
+rounds=${ROUNDS:-3}
+export SHOP_SERVICES_DIR=${SHOP_SERVICES_DIR:-/tmp/shopstream-bench}
+bin=build/bin
+work=$(mktemp -d)
+
+die() {
+  printf '%s: error: %s\n' "$PROG" "$*" >&2
+  exit 1
+}
+calc() { awk "BEGIN { printf \"%.6f\", $1 }"; }
+json_number() { sed -n "s/.*\"$2\": \([0-9.e+-]*\).*/\1/p" "$1"; }
+
+command -v sysbench >/dev/null || die "sysbench is missing (apt-get install sysbench)"
+command -v mariadb >/dev/null || die "the mariadb client is missing (apt-get install mariadb-client)"
+if [[ ! -x $bin/shop-purchases || ! -x $bin/shop-seed ]]; then
+  printf '%s: building the release preset\n' "$PROG" >&2
+  cmake --preset release >/dev/null && cmake --build --preset release --target shop-seed shop-purchases >/dev/null
+fi
+grep -q 'CMAKE_BUILD_TYPE:STRING=Release' build/CMakeCache.txt || die "build/ is not a Release build"
+
+started_here=0
+if ! scripts/services.sh env | grep -q MYSQL_URL; then started_here=1; fi
+cleanup() {
+  rm -rf -- "$work"
+  if ((started_here)); then scripts/services.sh stop mariadb >/dev/null 2>&1 || true; fi
+}
+trap cleanup EXIT
+eval "$(scripts/services.sh start mariadb)"
+hostport=${MYSQL_URL#mysql://*@}
+hostport=${hostport%%/*}
+host=${hostport%:*}
+port=${hostport##*:}
+client=(mariadb --protocol=tcp -h "$host" -P "$port" -u root)
+url="mysql://root@$host:$port/bench_purchases"
+sysbench_cmd=(sysbench --db-driver=mysql --mysql-host="$host" --mysql-port="$port" --mysql-user=root
+  --mysql-db=bench_sysbench --tables=1 --table-size=10000)
+
+# Stock that cannot run out, so every completed purchase really updates an item.
+"${client[@]}" -e 'DROP DATABASE IF EXISTS bench_purchases; DROP DATABASE IF EXISTS bench_sysbench; CREATE DATABASE bench_sysbench'
+"$bin/shop-seed" -q --mysql "$url" --inventory 1000000000:1000000000 || die "shop-seed failed"
+"${sysbench_cmd[@]}" oltp_insert prepare >/dev/null || die "sysbench prepare failed"
+
+run_purchases() {  # prints committed rows/s
+  "$bin/shop-purchases" -q --mysql "$url" --rate max --batch "$1" --connections "$2" --duration "${seconds}s" \
+    --summary-json "$work/summary.json" || die "shop-purchases failed"
+  calc "$(json_number "$work/summary.json" committed) / $(json_number "$work/summary.json" seconds)"
+}
+
+run_sysbench() {  # prints inserted rows/s
+  local out
+  out=$("${sysbench_cmd[@]}" --threads="$connections" --time="$seconds" oltp_insert run) || die "sysbench failed"
+  sed -n 's/.*write: *\([0-9]*\).*/\1/p' <<<"$out" >"$work/writes"
+  local total
+  total=$(sed -n 's/^ *total time: *\([0-9.]*\)s/\1/p' <<<"$out")
+  calc "$(cat "$work/writes") / $total"
+}
+
+printf 'part 1: --batch 1 vs sysbench oltp_insert, %d connection(s), %d s per run, %d rounds, MariaDB %s:%s\n' \
+  "$connections" "$seconds" "$rounds" "$host" "$port"
+best_shop=0
+best_sysbench=0
+for ((round = 1; round <= rounds; ++round)); do
+  if ((round % 2)); then
+    shop=$(run_purchases 1 "$connections")
+    sb=$(run_sysbench)
+  else
+    sb=$(run_sysbench)
+    shop=$(run_purchases 1 "$connections")
+  fi
+  printf 'round %d: shop-purchases %.0f rows/s, sysbench %.0f rows/s\n' "$round" "$shop" "$sb"
+  best_shop=$(calc "($shop > $best_shop) ? $shop : $best_shop")
+  best_sysbench=$(calc "($sb > $best_sysbench) ? $sb : $best_sysbench")
+done
+
+printf 'part 2: --batch 500, 2 connections, %d s\n' "$seconds"
+batch_rate=$(run_purchases 500 2)
+verdict=met
+if awk "BEGIN { exit !($batch_rate < 50000) }"; then verdict="NOT met"; fi
+printf 'shop-purchases --batch 500: %.0f purchases/s (goal >= 50000: %s)\n' "$batch_rate" "$verdict"
+
+"${sysbench_cmd[@]}" oltp_insert cleanup >/dev/null
+"${client[@]}" -e 'DROP DATABASE IF EXISTS bench_purchases; DROP DATABASE IF EXISTS bench_sysbench'
+printf 'shop-purchases --batch 1: %.0f rows/s (best of %d)\n' "$best_shop" "$rounds"
+printf 'sysbench oltp_insert:     %.0f rows/s (best of %d)\n' "$best_sysbench" "$rounds"
+printf 'ratio=%.3f\n' "$(calc "$best_shop / $best_sysbench")"
