@@ -65,8 +65,8 @@ class SteadyClock final : public Clock {
 
 // Hands out events to any number of sender threads: each claim takes the next `batch`
 // events in schedule order. Ends at `count_limit` events (0: none) or at
-// `duration_limit` (0: none): for a paced schedule the events due before it, unpaced
-// until that much time has passed.
+// `duration_limit` (0: none): no event due at or after it, and none claimed once that
+// much time has passed (a sender that fell behind stops on time).
 class Pacer {
  public:
   struct Claim {

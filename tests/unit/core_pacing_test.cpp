@@ -119,6 +119,10 @@ TEST(Pacer, DurationLimits) {
   EXPECT_TRUE(unpaced.claim(100, 999ms));
   EXPECT_FALSE(unpaced.claim(100, 1s));
 
+  Pacer behind(Schedule(20), 0, 10s);
+  EXPECT_TRUE(behind.claim(1, 9s));
+  EXPECT_FALSE(behind.claim(1, 10s));  // a lagging sender stops on time, backlog or not
+
   Pacer both(Schedule(20), 50, 10s);
   events = 0;
   while (both.claim(1, 0ns)) ++events;
