@@ -19,41 +19,23 @@ shopt -s inherit_errexit
 readonly PROG=purchases.sh
 cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.."
 
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+
 connections=${CONNECTIONS:-4}
 seconds=${SECONDS_PER_RUN:-10}
 rounds=${ROUNDS:-3}
-export SHOP_SERVICES_DIR=${SHOP_SERVICES_DIR:-/tmp/shopstream-bench}
 bin=build/bin
 work=$(mktemp -d)
-
-die() {
-  printf '%s: error: %s\n' "$PROG" "$*" >&2
-  exit 1
-}
-calc() { awk "BEGIN { printf \"%.6f\", $1 }"; }
+bench_on_exit "rm -rf -- '$work'"
 json_number() { sed -n "s/.*\"$2\": \([0-9.e+-]*\).*/\1/p" "$1"; }
 
 command -v sysbench >/dev/null || die "sysbench is missing (apt-get install sysbench)"
-command -v mariadb >/dev/null || die "the mariadb client is missing (apt-get install mariadb-client)"
-if [[ ! -x $bin/shop-purchases || ! -x $bin/shop-seed ]]; then
-  printf '%s: building the release preset\n' "$PROG" >&2
-  cmake --preset release >/dev/null && cmake --build --preset release --target shop-seed shop-purchases >/dev/null
-fi
-grep -q 'CMAKE_BUILD_TYPE:STRING=Release' build/CMakeCache.txt || die "build/ is not a Release build"
-
-started_here=0
-if ! scripts/services.sh env | grep -q MYSQL_URL; then started_here=1; fi
-cleanup() {
-  rm -rf -- "$work"
-  if ((started_here)); then scripts/services.sh stop mariadb >/dev/null 2>&1 || true; fi
-}
-trap cleanup EXIT
-eval "$(scripts/services.sh start mariadb)"
-hostport=${MYSQL_URL#mysql://*@}
-hostport=${hostport%%/*}
-host=${hostport%:*}
-port=${hostport##*:}
-client=(mariadb --protocol=tcp -h "$host" -P "$port" -u root)
+bench_release_build shop-seed shop-purchases
+bench_start_mariadb
+host=$BENCH_HOST
+port=$BENCH_PORT
+client=("${BENCH_CLIENT[@]}")
 url="mysql://root@$host:$port/bench_purchases"
 sysbench_cmd=(sysbench --db-driver=mysql --mysql-host="$host" --mysql-port="$port" --mysql-user=root
   --mysql-db=bench_sysbench --tables=1 --table-size=10000)

@@ -20,44 +20,23 @@ shopt -s inherit_errexit  # a failing command inside $(...) must fail the run, n
 readonly PROG=seed.sh
 cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.."
 
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+
 users=${USERS:-1000000}
 items=${ITEMS:-1000}
 rounds=${ROUNDS:-3}
-export SHOP_SERVICES_DIR=${SHOP_SERVICES_DIR:-/tmp/shopstream-bench}
 seed_bin=build/bin/shop-seed
 work=$(mktemp -d)
+bench_on_exit "rm -rf -- '$work'"
 
-die() {
-  printf '%s: error: %s\n' "$PROG" "$*" >&2
-  exit 1
-}
-
-command -v mariadb >/dev/null || die "the mariadb client is missing (apt-get install mariadb-client)"
-if [[ ! -x $seed_bin ]]; then
-  printf '%s: building the release preset\n' "$PROG" >&2
-  cmake --preset release >/dev/null && cmake --build --preset release --target shop-seed >/dev/null
-fi
-grep -q 'CMAKE_BUILD_TYPE:STRING=Release' build/CMakeCache.txt || die "build/ is not a Release build"
-
-started_here=0
-if ! scripts/services.sh env | grep -q MYSQL_URL; then started_here=1; fi
-cleanup() {
-  rm -rf -- "$work"
-  if ((started_here)); then scripts/services.sh stop mariadb >/dev/null 2>&1 || true; fi
-}
-trap cleanup EXIT
-eval "$(scripts/services.sh start mariadb)"
-
-# MYSQL_URL is mysql://user@host:port/db as services.sh prints it.
-hostport=${MYSQL_URL#mysql://*@}
-hostport=${hostport%%/*}
-host=${hostport%:*}
-port=${hostport##*:}
-client=(mariadb --protocol=tcp -h "$host" -P "$port" -u root)
+bench_release_build shop-seed
+bench_start_mariadb
+host=$BENCH_HOST
+port=$BENCH_PORT
+client=("${BENCH_CLIENT[@]}")
 
 now_ns() { date +%s%N; }
-# Floating-point arithmetic with awk (always on Debian; bc is not).
-calc() { awk "BEGIN { printf \"%.6f\", $1 }"; }
 
 run_seed() {
   "${client[@]}" -e 'DROP DATABASE IF EXISTS bench_seed'

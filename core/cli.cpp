@@ -13,6 +13,10 @@ std::string version_string(std::string_view tool) {
   return fmt::format("shop-{} {}", tool, k_version);
 }
 
+void apply_verbosity(const ReportOptions& options) {
+  set_verbosity(options.quiet ? Verbosity::quiet : options.verbose ? Verbosity::verbose : Verbosity::normal);
+}
+
 void add_verbosity_flags(CLI::App& app, ReportOptions& options) {
   auto* quiet = app.add_flag("-q,--quiet", options.quiet, "Only errors on stderr: no progress, no summary");
   app.add_flag("-v,--verbose", options.verbose, "More detail on stderr")->excludes(quiet);
@@ -24,6 +28,13 @@ void add_report_options(CLI::App& app, ReportOptions& options) {
                "Print the live status line about once a second even when stderr is not a terminal");
   app.add_option("--summary-json", options.summary_json, "Also write the final summary as one JSON object to PATH")
       ->type_name("PATH");
+}
+
+void add_mysql_option(CLI::App& app, std::string& url) {
+  app.add_option("--mysql", url,
+                 "MySQL URL mysql://user[:password]@host[:port]/database; default: $MYSQL_URL, else "
+                 "mysql://root@127.0.0.1:3306/shop (password also from $MYSQL_PWD)")
+      ->type_name("URL");
 }
 
 int run_tool(std::string_view tool, std::string_view description, int argc, const char* const* argv,

@@ -19,10 +19,17 @@ struct ReportOptions {
   std::string summary_json;  // write the final summary as one JSON object here
 };
 
-// Adds -q/--quiet and -v/--verbose (they set the global verbosity when parsed).
+// Sets the global verbosity from -q/-v (run(const Options&) calls it, so tests that
+// build Options directly get the same behaviour as the command line).
+void apply_verbosity(const ReportOptions& options);
+// Adds -q/--quiet and -v/--verbose.
 void add_verbosity_flags(CLI::App& app, ReportOptions& options);
 // Adds -q, -v, --progress and --summary-json.
 void add_report_options(CLI::App& app, ReportOptions& options);
+
+// Adds --mysql URL with the help text every MySQL tool shares (DESIGN.md's flag -> env
+// -> default; resolve it with mysql_url_from()).
+void add_mysql_option(CLI::App& app, std::string& url);
 
 // Builds "shop-<tool>", lets `configure` add the tool's options, parses argv and runs
 // `body`. Returns the exit status: 0 for --help/--version, 2 for any parse or usage error

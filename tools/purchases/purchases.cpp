@@ -364,10 +364,7 @@ void add_options(CLI::App& app, Options& options) {
       ->type_name("K/N");
   app.add_option("--retry-for", options.retry_for, "Give up (exit 1) after this long without a connection")
       ->type_name("D");
-  app.add_option("--mysql", options.mysql_url,
-                 "MySQL URL mysql://user[:password]@host[:port]/database; default: $MYSQL_URL, else "
-                 "mysql://root@127.0.0.1:3306/shop (password also from $MYSQL_PWD)")
-      ->type_name("URL");
+  add_mysql_option(app, options.mysql_url);
   add_report_options(app, options.report);
   app.footer(
       "Each purchase: a user (VIPs buy more), an item by popularity x conversion propensity, quantity 1-5,\n"
@@ -377,7 +374,7 @@ void add_options(CLI::App& app, Options& options) {
 
 int run(const Options& options, const Environment& env) {
   install_signal_handlers();
-  set_verbosity(options.report.quiet ? Verbosity::quiet : options.report.verbose ? Verbosity::verbose : Verbosity::normal);
+  apply_verbosity(options.report);
   const Settings settings = validate(options, env);
   Catalog catalog;
   {

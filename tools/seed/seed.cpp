@@ -327,10 +327,7 @@ void add_options(CLI::App& app, Options& options) {
                "Drop and recreate the shop tables first (also removes purchases and warehouse orders)");
   app.add_flag("--dry-run", options.dry_run,
                "Write the SQL to stdout instead of connecting (pipe it into the mariadb/mysql client)");
-  app.add_option("--mysql", options.mysql_url,
-                 "MySQL URL mysql://user[:password]@host[:port]/database; default: $MYSQL_URL, else "
-                 "mysql://root@127.0.0.1:3306/shop (password also from $MYSQL_PWD)")
-      ->type_name("URL");
+  add_mysql_option(app, options.mysql_url);
   app.add_option("--load-method", options.load_method,
                  "How rows reach the server: load-data (LOAD DATA LOCAL INFILE, fastest; needs local_infile on the "
                  "server), insert (multi-row INSERTs), auto (load-data, else insert)")
@@ -344,7 +341,7 @@ void add_options(CLI::App& app, Options& options) {
 
 int run(const Options& options, const Environment& env) {
   install_signal_handlers();  // also when called without run_tool(): SIGPIPE must not kill the pipe writer
-  set_verbosity(options.report.quiet ? Verbosity::quiet : options.report.verbose ? Verbosity::verbose : Verbosity::normal);
+  apply_verbosity(options.report);
   const CatalogConfig config = make_config(options);
   MysqlUrl url = mysql_url_from(options.mysql_url, env);
   if (options.dry_run) {
