@@ -5,6 +5,7 @@
 #include <cppconn/statement.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -41,10 +42,15 @@ inline std::string read_file(const std::string& path) {
   return content.str();
 }
 
+// A file name under TempDir() private to this process (test binaries run in parallel).
+inline std::string temp_path(std::string_view name) {
+  return testing::TempDir() + "shop_test_" + std::to_string(::getpid()) + "_" + std::string(name);
+}
+
 // Runs a shell command line, capturing stdout, stderr and the exit status.
 inline CommandResult run_shell(const std::string& command) {
-  const std::string out_path = testing::TempDir() + "shop_test.out";
-  const std::string err_path = testing::TempDir() + "shop_test.err";
+  const std::string out_path = temp_path("command.out");
+  const std::string err_path = temp_path("command.err");
   const std::string line = "(" + command + ") >" + out_path + " 2>" + err_path;
   const int status = std::system(("bash -c " + shell_quote(line)).c_str());
   CommandResult result;

@@ -29,7 +29,7 @@ class PurchasesTest : public MysqlTest {
     return run_tool(SHOP_PURCHASES_BINARY, m_database, args + " --summary-json " + summary_path());
   }
 
-  [[nodiscard]] std::string summary_path() const { return testing::TempDir() + "purchases_summary.json"; }
+  [[nodiscard]] static std::string summary_path() { return temp_path("purchases_summary.json"); }
   [[nodiscard]] std::string summary() const { return read_file(summary_path()); }
   [[nodiscard]] uint64_t summary_count(const std::string& key) const { return std::stoull(json_field(summary(), key)); }
 
@@ -173,7 +173,9 @@ TEST_F(PurchasesTest, ServerWide_RestartUnderARunningStreamKeepsExactAccounting)
   seed("--users 1000 --items 100");
   const auto before = snapshot();
   const std::string services = std::string(SHOP_SERVICES_SH);
-  const auto result = run_shell(std::string(SHOP_PURCHASES_BINARY) + " --rate 150 --duration 10s --connections 3 " +
+  // --count, not --duration: a duration also bounds wall-clock time, and reconnect backoff
+  // may eat into it; the point here is every scheduled purchase, outage or not.
+  const auto result = run_shell(std::string(SHOP_PURCHASES_BINARY) + " --rate 150 --count 1500 --connections 3 " +
                                 "--mysql " + shell_quote(url_text(m_database)) + " --summary-json " + summary_path() +
                                 " & pid=$!; sleep 3; " + services + " stop mariadb >&2; sleep 2; " + services +
                                 " start mariadb >/dev/null; wait $pid");

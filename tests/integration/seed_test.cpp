@@ -101,9 +101,9 @@ TEST_F(SeedTest, LoadMethodsAndDryRunThroughTheClientGiveTheSameContent) {
   const std::string by_dry_run = m_database + "_dry";
   ASSERT_EQ(seed(m_database, "--users 5000 --items 300 --load-method load-data").exit_code, 0);
   const auto inserted = seed(by_insert, "--users 5000 --items 300 --load-method insert --summary-json " +
-                                            testing::TempDir() + "seed_insert.json");
+                                            temp_path("seed_insert.json"));
   ASSERT_EQ(inserted.exit_code, 0) << inserted.err;
-  EXPECT_NE(read_file(testing::TempDir() + "seed_insert.json").find("\"load_method\": \"insert\""), std::string::npos);
+  EXPECT_NE(read_file(temp_path("seed_insert.json")).find("\"load_method\": \"insert\""), std::string::npos);
 
   (void)url_for(by_dry_run);
   const auto piped = run_shell(std::string(SHOP_SEED_BINARY) + " --dry-run --users 5000 --items 300 --mysql " +
@@ -130,10 +130,10 @@ TEST_F(SeedTest, RerunLeavesASeededDatabaseUntouched) {
   execute("INSERT INTO `" + m_database + "`.purchases (user_id, item_id, quantity, purchase_price) VALUES (1, 1, 2, 9.98)");
   const auto before = dump_all(m_database) + dump(m_database, "purchases");
 
-  const auto again = seed(m_database, "--users 500 --items 50 --summary-json " + testing::TempDir() + "seed_again.json");
+  const auto again = seed(m_database, "--users 500 --items 50 --summary-json " + temp_path("seed_again.json"));
   EXPECT_EQ(again.exit_code, 0) << again.err;
   EXPECT_NE(again.err.find("already seeded (500 users, 50 items); left untouched"), std::string::npos) << again.err;
-  EXPECT_NE(read_file(testing::TempDir() + "seed_again.json").find("\"status\": \"already_seeded\""), std::string::npos);
+  EXPECT_NE(read_file(temp_path("seed_again.json")).find("\"status\": \"already_seeded\""), std::string::npos);
   EXPECT_EQ(dump_all(m_database) + dump(m_database, "purchases"), before);
 
   const auto different = seed(m_database, "--users 900 --items 50");
@@ -189,7 +189,7 @@ TEST_F(SeedTest, InterruptRollsBackEverything) {
 // lock (tests/integration/CMakeLists.txt), so nothing else runs beside it.
 TEST_F(SeedTest, ServerWide_AutoFallsBackToInsertsWhenLocalInfileIsOff) {
   execute("SET GLOBAL local_infile = 0");
-  const auto summary_path = testing::TempDir() + "seed_fallback.json";
+  const auto summary_path = temp_path("seed_fallback.json");
   const auto result = seed(m_database, "--users 3000 --items 100 --summary-json " + summary_path);
   const auto refused = seed(m_database + "_strict", "--users 10 --items 10 --load-method load-data");
   execute("SET GLOBAL local_infile = 1");

@@ -192,7 +192,8 @@ class PurchaseRun {
       std::lock_guard lock(stats.mutex);
       stats.down_since = down_since;
     }
-    Backoff backoff(std::chrono::milliseconds(100), std::chrono::seconds(5));
+    // Capped low: once the server is back, writing resumes within 2 s.
+    Backoff backoff(std::chrono::milliseconds(100), std::chrono::seconds(2));
     std::string last_error;
     for (;;) {
       try {

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <string>
 #include <thread>
 
 #include "core/error.hpp"
@@ -45,33 +47,38 @@ void PurchaseWriter::connect() {
   m_connection = connect_mysql(m_url, {.connect_timeout_seconds = 5, .multi_statements = true});
   m_connection->setAutoCommit(false);
   m_statement.reset(m_connection->createStatement());
-  m_previous_session_id = m_session_id;
+  const uint64_t previous_session = m_session_id;
+  const int64_t previous_boot = m_server_boot;
   {
-    std::unique_ptr<sql::ResultSet> id(m_statement->executeQuery("SELECT CONNECTION_ID()"));
+    std::unique_ptr<sql::ResultSet> id(m_statement->executeQuery("SELECT CONNECTION_ID(), UNIX_TIMESTAMP()"));
     id->next();
     m_session_id = id->getUInt64(1);
+    const int64_t server_now = id->getInt64(2);
+    std::unique_ptr<sql::ResultSet> uptime(m_statement->executeQuery("SHOW GLOBAL STATUS LIKE 'Uptime'"));
+    m_server_boot = uptime->next() ? server_now - std::stoll(std::string(uptime->getString(2))) : 0;
   }
   m_connection->commit();
-  kill_previous_session();
+  // Session ids start again at 1 when the server restarts: an old id may now belong to
+  // someone else's session. Only on the same server instance is it still ours.
+  const bool same_server = previous_boot != 0 && m_server_boot != 0 && std::abs(m_server_boot - previous_boot) <= 2;
+  if (previous_session != 0 && same_server) kill_session(previous_session);
 }
 
-void PurchaseWriter::kill_previous_session() {
-  if (m_previous_session_id == 0) return;
-  // If the old session survived (a network cut rather than a restart), it could still hold
-  // row locks, or even commit later. Kill it and wait until it is gone.
+void PurchaseWriter::kill_session(uint64_t session_id) {
+  // The old session survived (a network cut rather than a restart): it could still hold
+  // row locks, or even commit late. Kill it and wait until it is gone.
   try {
-    m_statement->execute(fmt::format("KILL CONNECTION {}", m_previous_session_id));
+    m_statement->execute(fmt::format("KILL CONNECTION {}", session_id));
   } catch (const sql::SQLException&) {  // NOLINT(bugprone-empty-catch): 1094 unknown thread: already gone
   }
   for (int attempt = 0; attempt < 200; ++attempt) {
     std::unique_ptr<sql::ResultSet> alive(m_statement->executeQuery(
-        fmt::format("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = {}", m_previous_session_id)));
+        fmt::format("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = {}", session_id)));
     alive->next();
     if (alive->getUInt64(1) == 0) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   m_connection->commit();
-  m_previous_session_id = 0;
 }
 
 void PurchaseWriter::rollback_quietly() noexcept {

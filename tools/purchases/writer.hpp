@@ -49,7 +49,8 @@ class PurchaseWriter {
   explicit PurchaseWriter(MysqlUrl url) : m_url(std::move(url)) {}
 
   // (Re)connects; throws Error when the server cannot be reached. A previous session of
-  // this writer is killed first, so it can neither hold locks nor commit late.
+  // this writer on the same server instance is killed, so it can neither hold locks nor
+  // commit late (after a restart it is gone anyway, and its id may be someone else's).
   void connect();
   [[nodiscard]] bool connected() const noexcept { return m_connection != nullptr; }
 
@@ -69,14 +70,14 @@ class PurchaseWriter {
   // Runs ;-separated statements ending in "SELECT LAST_INSERT_ID()": returns that id and,
   // when the first statement is the conditional stock update, whether it took the stock.
   std::pair<uint64_t, bool> run_returning_id(const std::string& sql, bool starts_with_stock_update);
-  void kill_previous_session();
+  void kill_session(uint64_t session_id);
   void rollback_quietly() noexcept;
 
   MysqlUrl m_url;
   std::unique_ptr<sql::Connection> m_connection;
   std::unique_ptr<sql::Statement> m_statement;
   uint64_t m_session_id = 0;
-  uint64_t m_previous_session_id = 0;
+  int64_t m_server_boot = 0;  // the server's start, epoch seconds: tells a restart from a network cut
   uint64_t m_conflict_retries = 0;
   std::string m_sql;      // reused buffer
   Purchase m_first_row{};  // the purchase of the current transaction's first inserted row
