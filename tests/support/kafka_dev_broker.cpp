@@ -341,21 +341,11 @@ int open_control_listener(std::uint16_t port, std::uint16_t& bound_port, std::st
 // Whether 127.0.0.1:port can be bound for listening the way the mock binds it
 // (SO_REUSEADDR, so connections of a previous run in TIME_WAIT do not count).
 bool port_is_free(std::uint16_t port, std::string& why) {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    why = std::strerror(errno);
-    return false;
-  }
-  const int one = 1;
-  (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  sockaddr_in sin{};
-  sin.sin_family = AF_INET;
-  sin.sin_port = htons(port);
-  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const bool free = bind(fd, reinterpret_cast<const sockaddr*>(&sin), sizeof(sin)) == 0 && listen(fd, 1) == 0;
-  if (!free) why = std::strerror(errno);
+  std::uint16_t bound = 0;
+  const int fd = open_control_listener(port, bound, why);
+  if (fd < 0) return false;
   close(fd);
-  return free;
+  return true;
 }
 
 struct ControlClient {

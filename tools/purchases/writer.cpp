@@ -220,8 +220,10 @@ BatchOutcome PurchaseWriter::write(std::span<const Purchase> batch) {
     BatchOutcome outcome;
     try {
       outcome = batch.size() == 1 ? write_single(batch.front()) : write_batch(batch);
-      if (outcome.rows == 0 && outcome.out_of_stock > 0 && batch.size() == 1) {
-        m_connection->rollback();  // nothing to keep; a lost ROLLBACK commits nothing either
+      if (outcome.rows == 0) {
+        // Nothing to keep (all out of stock): undo a single purchase's row, release a
+        // batch's locks. A lost ROLLBACK commits nothing either.
+        m_connection->rollback();
         return outcome;
       }
       commit_sent = true;
