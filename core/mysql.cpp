@@ -27,6 +27,11 @@ std::string quote_mysql_identifier(std::string_view name) {
   return quoted;
 }
 
+void begin_transaction(sql::Statement& statement) { statement.execute("START TRANSACTION"); }
+void commit_transaction(sql::Statement& statement) { statement.execute("COMMIT"); }
+void rollback_transaction(sql::Statement& statement) { statement.execute("ROLLBACK"); }
+void disable_autocommit(sql::Statement& statement) { statement.execute("SET autocommit = 0"); }
+
 bool is_local_infile_refused(const sql::SQLException& error) {
   const int code = error.getErrorCode();
   return code == 1148 || code == 3948 || code == 4166 || code == 2068;

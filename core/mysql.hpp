@@ -3,6 +3,7 @@
 // errors turned into one-line shop::Error messages that show the URL masked.
 #include <cppconn/connection.h>
 #include <cppconn/exception.h>
+#include <cppconn/statement.h>
 
 #include <memory>
 #include <string>
@@ -26,6 +27,15 @@ struct MysqlConnectOptions {
 // Sessions use UTC (time_zone = '+00:00') so TIMESTAMP values never depend on the server.
 [[nodiscard]] std::unique_ptr<sql::Connection> connect_mysql(const MysqlUrl& url,
                                                              const MysqlConnectOptions& options = {});
+
+// Transactions through SQL statements, never Connection::commit()/rollback()/
+// setAutoCommit(): Connector/C++ 1.1's Connection::commit() returns normally when the
+// COMMIT fails (measured: a session killed before COMMIT, commit() silent, nothing
+// stored), which would count lost work as committed. Statements throw SQLException.
+void begin_transaction(sql::Statement& statement);     // START TRANSACTION
+void commit_transaction(sql::Statement& statement);    // COMMIT
+void rollback_transaction(sql::Statement& statement);  // ROLLBACK
+void disable_autocommit(sql::Statement& statement);    // SET autocommit = 0: every statement joins a transaction
 
 // "<message> (MySQL error <code>)" for a Connector/C++ exception, without a trailing newline.
 [[nodiscard]] std::string describe_mysql_error(const sql::SQLException& error);

@@ -45,8 +45,8 @@ void PurchaseWriter::connect() {
   m_statement.reset();
   m_connection.reset();
   m_connection = connect_mysql(m_url, {.connect_timeout_seconds = 5, .multi_statements = true});
-  m_connection->setAutoCommit(false);
   m_statement.reset(m_connection->createStatement());
+  disable_autocommit(*m_statement);
   const uint64_t previous_session = m_session_id;
   const int64_t previous_boot = m_server_boot;
   {
@@ -57,7 +57,7 @@ void PurchaseWriter::connect() {
     std::unique_ptr<sql::ResultSet> uptime(m_statement->executeQuery("SHOW GLOBAL STATUS LIKE 'Uptime'"));
     m_server_boot = uptime->next() ? server_now - std::stoll(std::string(uptime->getString(2))) : 0;
   }
-  m_connection->commit();
+  commit_transaction(*m_statement);
   // Session ids start again at 1 when the server restarts: an old id may now belong to
   // someone else's session. Only on the same server instance is it still ours.
   const bool same_server = previous_boot != 0 && m_server_boot != 0 && std::abs(m_server_boot - previous_boot) <= 2;
@@ -78,12 +78,12 @@ void PurchaseWriter::kill_session(uint64_t session_id) {
     if (alive->getUInt64(1) == 0) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  m_connection->commit();
+  commit_transaction(*m_statement);
 }
 
 void PurchaseWriter::rollback_quietly() noexcept {
   try {
-    if (m_connection) m_connection->rollback();
+    if (m_statement) rollback_transaction(*m_statement);
   } catch (...) {  // NOLINT(bugprone-empty-catch): a lost connection rolls back on the server anyway
   }
 }
@@ -223,11 +223,11 @@ BatchOutcome PurchaseWriter::write(std::span<const Purchase> batch) {
       if (outcome.rows == 0) {
         // Nothing to keep (all out of stock): undo a single purchase's row, release a
         // batch's locks. A lost ROLLBACK commits nothing either.
-        m_connection->rollback();
+        rollback_transaction(*m_statement);
         return outcome;
       }
       commit_sent = true;
-      m_connection->commit();
+      commit_transaction(*m_statement);
       return outcome;
     } catch (const sql::SQLException& error) {
       if (is_connection_lost(error)) {
@@ -253,7 +253,7 @@ bool PurchaseWriter::resolve(const ConnectionLost& lost) {
       fmt::format("SELECT user_id, item_id, quantity, status FROM purchases WHERE id = {}", pending.first_id)));
   const bool committed = found->next() && found->getUInt64(1) == row.user_id && found->getUInt64(2) == row.item_id &&
                          found->getUInt(3) == row.quantity && found->getUInt(4) == (row.completed ? 1u : 0u);
-  m_connection->commit();
+  commit_transaction(*m_statement);
   return committed;
 }
 

@@ -127,7 +127,7 @@ class Seeder {
           "{} is partly seeded ({} users, {} items): run shop-seed --reset to drop and recreate the shop tables",
           m_url.masked(), counts.users, counts.items));
     }
-    return seed(*connection, *statement);
+    return seed(*statement);
   }
 
  private:
@@ -150,7 +150,7 @@ class Seeder {
     return 0;
   }
 
-  int seed(sql::Connection& connection, sql::Statement& statement) {
+  int seed(sql::Statement& statement) {
     const uint64_t total_rows = m_config.users + m_config.items;
     StatusLine status(m_options.report.progress);
     const auto started = Clock::now();
@@ -168,11 +168,11 @@ class Seeder {
 
     // Everything in one transaction: an interrupted or failed run leaves no rows behind,
     // so a database is either empty or completely seeded.
-    connection.setAutoCommit(false);
+    begin_transaction(statement);
     const auto rollback_and_fail = [&](const std::string& why) -> Error {
       status.clear();
       try {
-        connection.rollback();
+        rollback_transaction(statement);
       } catch (const sql::SQLException&) {  // NOLINT(bugprone-empty-catch): the server rolls back a lost session
       }
       return Error(fmt::format("{}; no rows were written (the transaction was rolled back; the shop tables in {} "
@@ -211,7 +211,7 @@ class Seeder {
     if (!completed || stop_requested()) throw rollback_and_fail("interrupted by a signal");
 
     try {
-      connection.commit();
+      commit_transaction(statement);
     } catch (const sql::SQLException& error) {
       throw Error(fmt::format(
           "COMMIT failed on {} ({}); whether the rows were stored is unknown: run shop-seed again, it reports "
