@@ -7,6 +7,10 @@
 #                                    (default /tmp/shopstream-bench), stopped again on exit if
 #                                    started here; sets BENCH_HOST, BENCH_PORT and the
 #                                    BENCH_CLIENT array (the mariadb client, as root)
+#   bench_start_kafka                the Kafka dev broker (build/support/kafka-dev-broker)
+#                                    likewise; sets BENCH_BROKERS (host:port)
+#   bench_topic_messages TOPIC       messages ever appended to TOPIC (sum of its partitions'
+#                                    end offsets: the dev broker's retention drops old ones)
 #   bench_on_exit COMMAND            one more thing to do on exit (e.g. remove a temp dir)
 
 die() {
@@ -48,4 +52,25 @@ bench_start_mariadb() {
   BENCH_HOST=${hostport%:*}
   BENCH_PORT=${hostport##*:}
   BENCH_CLIENT=(mariadb --protocol=tcp -h "$BENCH_HOST" -P "$BENCH_PORT" -u root)
+}
+
+# shellcheck disable=SC2034  # BENCH_* are for the scripts that source this file
+bench_start_kafka() {
+  command -v kcat >/dev/null || die "kcat is missing (apt-get install kcat)"
+  [[ -x build/support/kafka-dev-broker ]] || cmake --build --preset release --target kafka-dev-broker >/dev/null
+  export SHOP_SERVICES_DIR=${SHOP_SERVICES_DIR:-/tmp/shopstream-bench}
+  export SHOP_KAFKA_DEV_BROKER=${SHOP_KAFKA_DEV_BROKER:-$PWD/build/support/kafka-dev-broker}
+  if ! scripts/services.sh env | grep -q KAFKA_BROKERS; then
+    bench_on_exit 'scripts/services.sh stop kafka >/dev/null 2>&1'
+  fi
+  eval "$(scripts/services.sh start kafka)"
+  BENCH_BROKERS=$KAFKA_BROKERS
+}
+
+bench_topic_messages() {
+  local partitions queries=() p
+  partitions=$(kcat -L -b "$BENCH_BROKERS" -t "$1" -m 10 | sed -n "s/^ *topic \"$1\" with \([0-9]*\) partitions:/\1/p")
+  [[ -n $partitions ]] || die "topic $1 not found"
+  for ((p = 0; p < partitions; p++)); do queries+=(-t "$1:$p:-1"); done
+  kcat -Q -b "$BENCH_BROKERS" -m 10 "${queries[@]}" | awk '{ total += $NF } END { print total + 0 }'
 }

@@ -24,6 +24,11 @@ class AliasTable {
   std::vector<uint32_t> m_alias;
 };
 
+// The catalog size shop-seed creates by default (users and items get ids 1..N), which
+// shop-pageviews assumes unless told otherwise.
+inline constexpr uint64_t k_default_users = 10'000;
+inline constexpr uint64_t k_default_items = 1'000;
+
 // Popularity is Zipf-like (weight 1/rank^s) over a seeded permutation of the ids, so the
 // best sellers are scattered across the catalog, not ids 1, 2, 3.
 inline constexpr uint64_t k_model_seed = 0x5300'5400'0000'0001ULL;

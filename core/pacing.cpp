@@ -88,8 +88,12 @@ Pacer::Pacer(Schedule schedule, uint64_t count_limit, std::chrono::nanoseconds d
 
 std::optional<Pacer::Claim> Pacer::claim(uint64_t batch, std::chrono::nanoseconds elapsed) noexcept {
   // The duration is also a wall-clock bound: a sender that fell behind stops on time
-  // instead of working through its backlog.
-  if (m_duration_limit > std::chrono::nanoseconds::zero() && elapsed >= m_duration_limit) return std::nullopt;
+  // instead of working through its backlog. A paced sender gets a little grace, so one
+  // that woke up a moment late still sends the last events due within the duration.
+  if (m_duration_limit > std::chrono::nanoseconds::zero()) {
+    const auto bound = m_schedule.unpaced() ? m_duration_limit : m_duration_limit + k_late_send_grace;
+    if (elapsed >= bound) return std::nullopt;
+  }
   const uint64_t first = m_next.fetch_add(batch);
   uint64_t count = batch;
   if (m_limit != 0) {

@@ -2,6 +2,7 @@
 // Pacing on an absolute schedule (DESIGN.md): event i is due at start + due(i); a sender
 // sends everything that is due on each wake-up, so the achieved rate matches the target
 // however long each send takes, and lag (now - due) shows when the sink cannot keep up.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -40,6 +41,12 @@ class Schedule {
   [[nodiscard]] std::chrono::nanoseconds due(uint64_t index) const noexcept;
   // How many events are due strictly before `offset`.
   [[nodiscard]] uint64_t events_before(std::chrono::nanoseconds offset) const noexcept;
+  // The window over which `events` sent events count for the achieved rate, given the
+  // time from the start to the last send: a paced run's N events span N intervals (its
+  // window ends when the next would have been due), or longer if the sender fell behind.
+  [[nodiscard]] std::chrono::nanoseconds window(uint64_t events, std::chrono::nanoseconds until_last_send) const noexcept {
+    return unpaced() ? until_last_send : std::max(until_last_send, due(events));
+  }
 
  private:
   double m_rate;
@@ -63,10 +70,14 @@ class SteadyClock final : public Clock {
   bool sleep_until(time_point deadline) override;
 };
 
+// How late after the duration a paced sender may still claim the events due within it.
+inline constexpr std::chrono::milliseconds k_late_send_grace{250};
+
 // Hands out events to any number of sender threads: each claim takes the next `batch`
 // events in schedule order. Ends at `count_limit` events (0: none) or at
 // `duration_limit` (0: none): no event due at or after it, and none claimed once that
-// much time has passed (a sender that fell behind stops on time).
+// much time has passed, plus k_late_send_grace when paced (a sender that fell behind
+// stops on time; one that woke up a moment late still sends what was due).
 class Pacer {
  public:
   struct Claim {

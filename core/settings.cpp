@@ -1,5 +1,8 @@
 #include "core/settings.hpp"
 
+#include <fmt/format.h>
+
+#include <cctype>
 #include <cstdlib>
 
 #include "core/error.hpp"
@@ -48,9 +51,23 @@ Setting resolve_postgres_url(std::string_view flag, const Environment& env) {
 std::pair<std::string, std::string> parse_kafka_property(std::string_view text) {
   const auto equals = text.find('=');
   if (equals == std::string_view::npos || equals == 0) {
+    if (kafka_property_is_secret(text)) throw UsageError("-X: expected key=value (the text is not shown: it may hold a secret)");
     throw UsageError("-X: expected key=value, got '" + std::string(text) + "'");
   }
   return {std::string(text.substr(0, equals)), std::string(text.substr(equals + 1))};
+}
+
+bool kafka_property_is_secret(std::string_view key) {
+  std::string lower(key);
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const std::string_view word : {"password", "secret", "sasl.oauthbearer.config", "ssl.key.pem", "ssl_key"}) {
+    if (lower.find(word) != std::string::npos) return true;
+  }
+  return false;
+}
+
+std::string kafka_property_for_display(std::string_view key, std::string_view value) {
+  return fmt::format("{}={}", key, kafka_property_is_secret(key) ? std::string_view("****") : value);
 }
 
 }  // namespace shop

@@ -46,4 +46,11 @@ inline constexpr std::string_view k_default_postgres_url = "postgres://materiali
 // or the key is empty.
 [[nodiscard]] std::pair<std::string, std::string> parse_kafka_property(std::string_view text);
 
+// True for librdkafka properties that hold secrets (sasl.password, ssl.key.password,
+// sasl.oauthbearer.client.secret, ...): their values are never printed.
+[[nodiscard]] bool kafka_property_is_secret(std::string_view key);
+
+// "key=value" for messages, with a secret's value shown as ****.
+[[nodiscard]] std::string kafka_property_for_display(std::string_view key, std::string_view value);
+
 }  // namespace shop

@@ -17,7 +17,7 @@ cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.."
 readonly PACKAGES=(
   cmake ninja-build g++ pkg-config
   libcli11-dev libfmt-dev librdkafka-dev libmysqlcppconn-dev libpqxx-dev libpq-dev
-  libsimdjson-dev libgtest-dev libncurses-dev
+  libsimdjson-dev libgtest-dev libncurses-dev libmimalloc-dev
   mariadb-server mariadb-client postgresql postgresql-client kcat
 )
 

@@ -280,10 +280,8 @@ class PurchaseRun {
   int finish() {
     const Totals t = totals();
     const uint64_t purchases = t.outcome.rows + t.outcome.out_of_stock;
-    // A paced run's window ends when its next event would have been due (N events span N
-    // intervals), or later if the sink fell behind; an unpaced one at its last commit.
-    auto window = (t.last_commit > m_start ? t.last_commit : Clock::now()) - m_start;
-    if (!m_pacer.schedule().unpaced()) window = std::max(window, m_pacer.schedule().due(purchases));
+    const auto window =
+        m_pacer.schedule().window(purchases, (t.last_commit > m_start ? t.last_commit : Clock::now()) - m_start);
     const double seconds = to_seconds(window);
     const double achieved = seconds > 0 ? static_cast<double>(purchases) / seconds : 0;
     const auto& url = m_settings.url;

@@ -6,13 +6,14 @@
 #include <string>
 
 #include "core/cli.hpp"
+#include "core/generation_model.hpp"
 #include "core/settings.hpp"
 
 namespace shop::seed {
 
 struct Options {
-  uint64_t users = 10'000;
-  uint64_t items = 1'000;
+  uint64_t users = k_default_users;
+  uint64_t items = k_default_items;
   uint64_t seed = 42;
   std::string inventory = "1000:5000";  // MIN:MAX
   bool reset = false;

@@ -1,0 +1,365 @@
+#include "pageviews.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+#include <optional>
+#include <thread>
+
+#include "core/duration.hpp"
+#include "core/error.hpp"
+#include "core/instance.hpp"
+#include "core/output.hpp"
+#include "core/pacing.hpp"
+#include "core/signals.hpp"
+#include "core/status_line.hpp"
+#include "core/summary.hpp"
+#include "pageview.hpp"
+#include "producer.hpp"
+
+namespace shop::pageviews {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::nanoseconds;
+
+double to_ms(nanoseconds value) { return static_cast<double>(value.count()) / 1e6; }
+double to_seconds(nanoseconds value) { return static_cast<double>(value.count()) / 1e9; }
+
+// Events sent between two looks at the delivery reports and the status line when
+// sending flat out (a few milliseconds' worth).
+constexpr uint64_t k_events_per_round = 4096;
+// Events claimed at once when unpaced (a fraction of a millisecond's worth).
+constexpr uint64_t k_unpaced_chunk = 256;
+
+// Options checked and converted; every problem is a UsageError naming its flag.
+struct Settings {
+  double target_rate = 0;  // of this instance; 0 = max
+  uint64_t count = 0;
+  nanoseconds duration{0};
+  std::optional<DailyCurve> curve;
+  Instance instance;
+  uint64_t stream_seed = 0;
+  bool to_kafka = true;
+  std::string brokers;
+  KafkaProperties properties;
+  nanoseconds flush_timeout{0};
+  nanoseconds timeout{0};
+};
+
+Settings validate(const Options& options, const Environment& env) {
+  Settings settings;
+  settings.instance = parse_instance(options.instance);
+  settings.target_rate = settings.instance.share(parse_rate(options.rate, "--rate"));
+  settings.count = options.count;
+  if (!options.duration.empty()) {
+    settings.duration = parse_duration(options.duration, "--duration");
+    if (settings.duration <= nanoseconds::zero()) throw UsageError("--duration: must be greater than 0");
+  }
+  if (!options.day_length.empty()) {
+    const auto day = parse_duration(options.day_length, "--day-length");
+    if (day < std::chrono::seconds(1)) throw UsageError("--day-length: must be at least 1s");
+    settings.curve = DailyCurve(day);
+  }
+  settings.stream_seed = settings.instance.stream_seed(options.seed);
+  // NaN passes CLI11's range check (every comparison with it is false).
+  if (!(options.product_share >= 0.0 && options.product_share <= 1.0)) {
+    throw UsageError(fmt::format("--product-share: must be between 0 and 1, got {}", options.product_share));
+  }
+  if (options.output != "kafka" && options.output != "stdout") {
+    throw UsageError(fmt::format("--output: expected kafka or stdout, got '{}'", options.output));
+  }
+  settings.to_kafka = options.output == "kafka";
+  if (options.with_key && settings.to_kafka) throw UsageError("--with-key: only with --output stdout");
+  if (options.topic.empty()) throw UsageError("--topic: must not be empty");
+  settings.brokers = resolve_kafka_brokers(options.brokers, env).value;
+  for (const auto& property : options.properties) settings.properties.push_back(parse_kafka_property(property));
+  settings.flush_timeout = parse_duration(options.flush_timeout, "--flush-timeout");
+  settings.timeout = parse_duration(options.timeout, "--timeout");
+  if (settings.timeout <= nanoseconds::zero()) throw UsageError("--timeout: must be greater than 0");
+  return settings;
+}
+
+// The epoch second of "now" for received_at, read once per round of sends.
+int64_t epoch_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+class PageviewRun {
+ public:
+  PageviewRun(const Options& options, const Settings& settings)
+      : m_options(options),
+        m_settings(settings),
+        m_generator(options.users, options.items, options.product_share, settings.stream_seed),
+        m_pacer(Schedule(settings.target_rate, settings.curve), settings.count, settings.duration),
+        m_status(options.report.progress) {
+    if (settings.to_kafka) {
+      m_producer.emplace(settings.brokers, settings.properties, options.topic);
+    } else {
+      m_stdout.emplace(1 << 18);
+    }
+  }
+
+  int execute() {
+    if (m_producer) m_producer->wait_until_reachable(m_settings.timeout);
+    m_start = Clock::now();
+    m_previous_report_time = m_start;
+    send_all();
+    if (m_producer) m_producer->submit();  // the last partial batch
+    m_send_end = Clock::now();
+    if (m_stdout) m_stdout->flush();
+    uint64_t purged = 0;
+    if (m_producer) {
+      purged = m_producer->flush(m_settings.flush_timeout, [this] { report_progress(Clock::now()); });
+    }
+    m_status.clear();
+    return finish(purged);
+  }
+
+ private:
+  // Sends every event as it falls due on the schedule (all at once when unpaced), until
+  // the limits are reached or a stop is requested.
+  void send_all() {
+    const bool paced = !m_pacer.schedule().unpaced();
+    std::optional<Pacer::Claim> next;
+    for (;;) {
+      if (stop_requested()) return;
+      const auto now = Clock::now();
+      const auto elapsed = now - m_start;
+      const int64_t received_at = epoch_seconds();
+      if (paced) {
+        for (uint64_t round = 0; round < k_events_per_round; ++round) {
+          if (!next) next = m_pacer.claim(1, elapsed);
+          if (!next) return;  // --count or --duration reached
+          if (next->due > elapsed) break;
+          const auto intended = m_start + next->due;
+          if (!send(next->first, received_at, intended)) return;
+          m_last_lag = std::max(nanoseconds::zero(), now - intended);
+          m_max_lag = std::max(m_max_lag, m_last_lag);
+          next.reset();
+        }
+      } else {
+        // Flat out, events are intended when claimed: a chunk at a time, so the clock and
+        // the shared counter are read once per chunk, not once per event.
+        const auto chunk = m_pacer.claim(k_unpaced_chunk, elapsed);
+        if (!chunk) return;
+        for (uint64_t i = 0; i < chunk->count; ++i) {
+          if (!send(chunk->first + i, received_at, now)) return;
+        }
+      }
+      if (m_producer) {
+        if (!m_producer->submit()) return;
+        m_producer->poll(std::chrono::milliseconds(0));
+      }
+      report_progress(Clock::now());
+      if (next) wait_until(m_start + next->due);
+    }
+  }
+
+  bool send(uint64_t index, int64_t received_at, Clock::time_point intended) {
+    const Pageview view = m_generator.make(index);
+    char buffer[k_max_key_bytes + 1 + k_max_value_bytes + 1];
+    char* const key_end = format_key(view, buffer);
+    char* const value_begin = key_end + 1;
+    char* const value_end = format_value(view, received_at, value_begin);
+    if (m_producer) {
+      return m_producer->add({buffer, key_end}, {value_begin, value_end}, intended);
+    }
+    if (m_options.with_key) {
+      *key_end = '\t';
+      *value_end = '\n';
+      m_stdout->write({buffer, value_end + 1});
+    } else {
+      *value_end = '\n';
+      m_stdout->write({value_begin, value_end + 1});
+    }
+    ++m_written;
+    return true;
+  }
+
+  // Waits for the next event's due time, serving delivery reports meanwhile (so their
+  // latency is measured when they arrive, not when the sender next wakes up).
+  void wait_until(Clock::time_point target) {
+    if (m_stdout) m_stdout->flush();  // a paced stream's lines appear as they are due
+    while (!stop_requested()) {
+      const auto now = Clock::now();
+      if (now >= target) return;
+      const auto left = target - now;
+      if (m_producer && left >= std::chrono::milliseconds(1)) {
+        m_producer->poll(std::min(std::chrono::duration_cast<std::chrono::milliseconds>(left),
+                                  std::chrono::milliseconds(100)));
+      } else {
+        sleep_unless_stopped(std::min<nanoseconds>(left, std::chrono::milliseconds(100)));
+      }
+      report_progress(Clock::now());
+    }
+  }
+
+  // Events handed to Kafka (librdkafka's queue) or written to stdout.
+  [[nodiscard]] uint64_t sent() const noexcept { return m_producer ? m_producer->queued() : m_written; }
+
+  void report_progress(Clock::time_point now) {
+    if (!m_status.due(now)) return;
+    const double rate = static_cast<double>(sent() - m_previous_report_sent) / to_seconds(now - m_previous_report_time);
+    m_previous_report_sent = sent();
+    m_previous_report_time = now;
+    const auto& schedule = m_pacer.schedule();
+    // How far sending is behind the schedule right now (grows while the local queue is
+    // full), not only the lag of the last send.
+    const auto behind = schedule.unpaced() || m_send_end != Clock::time_point{}
+                            ? nanoseconds::zero()
+                            : std::max(nanoseconds::zero(), (now - m_start) - schedule.due(m_pacer.claimed()));
+    if (!m_producer) {
+      m_status.update(fmt::format("{:.0f} views/s, written {}, lag {:.0f} ms", rate, m_written,
+                                  to_ms(std::max(behind, m_last_lag))),
+                      now);
+      return;
+    }
+    const auto& stats = m_producer->stats();
+    std::string line = fmt::format(
+        "{:.0f} views/s, sent {}, delivered {}, failed {}, in queue {}, lag {:.0f} ms, delivery p50 {:.1f} ms "
+        "p99 {:.1f} ms",
+        rate, sent(), stats.delivered, stats.failed, m_producer->in_queue(), to_ms(std::max(behind, m_last_lag)),
+        to_ms(stats.latency.percentile(0.5)), to_ms(stats.latency.percentile(0.99)));
+    if (m_send_end != Clock::time_point{}) line += ", flushing";
+    if (m_producer->brokers_down()) line += ", brokers unreachable";
+    m_status.update(line, now);
+  }
+
+  int finish(uint64_t purged) {
+    const uint64_t sent_count = sent();
+    const auto window = m_pacer.schedule().window(sent_count, m_send_end - m_start);
+    const double seconds = to_seconds(window);
+    const double achieved = seconds > 0 ? static_cast<double>(sent_count) / seconds : 0;
+    const std::string target =
+        m_settings.target_rate > 0 ? fmt::format("{:g}/s", m_settings.target_rate) : std::string("max");
+    const std::string destination =
+        m_producer ? fmt::format("topic '{}' at {}", m_options.topic, m_settings.brokers) : std::string("stdout");
+
+    Summary summary;
+    summary.set("tool", std::string("shop-pageviews"))
+        .set("output", m_options.output)
+        .set("destination", destination)
+        .set("target_rate", m_settings.target_rate)
+        .set("achieved_rate", achieved)
+        .set("seconds", seconds)
+        .set("sent", sent_count)
+        .set("lag_ms_max", to_ms(m_max_lag))
+        .set("lag_ms_last", to_ms(m_last_lag))
+        .set("instance", m_settings.instance.to_string());
+
+    info("{} page views in {:.2f} s ({:.1f}/s, target {}) to {}", sent_count, seconds, achieved, target, destination);
+    std::string failure;
+    if (m_producer) {
+      const auto& stats = m_producer->stats();
+      const uint64_t unaccounted = sent_count - std::min(sent_count, stats.delivered + stats.failed);
+      info("  delivered {}, failed {}; delivery latency p50 {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms{}", stats.delivered,
+           stats.failed, to_ms(stats.latency.percentile(0.5)), to_ms(stats.latency.percentile(0.99)),
+           to_ms(stats.latency.max()),
+           m_pacer.schedule().unpaced() ? std::string() : fmt::format("; schedule lag max {:.0f} ms", to_ms(m_max_lag)));
+      if (m_producer->backpressure_waits() > 0) {
+        info("  waited {} time(s) for room in the local queue (backpressure)", m_producer->backpressure_waits());
+      }
+      std::string reasons;
+      for (const auto& [reason, count] : stats.failure_reasons) {
+        info("  failed: {} x {}", count, reason);
+        reasons += fmt::format("{}{} x {}", reasons.empty() ? "" : "; ", count, reason);
+      }
+      summary.set("delivered", stats.delivered)
+          .set("failed", stats.failed)
+          .set("in_queue", sent_count - std::min(sent_count, stats.delivered + stats.failed))
+          .set("purged_at_flush_deadline", purged)
+          .set_latency("delivery_latency", stats.latency)
+          .set("backpressure_waits", m_producer->backpressure_waits())
+          .set("failure_reasons", reasons);
+      if (!m_producer->fatal_error().empty()) {
+        failure = "the producer failed: " + m_producer->fatal_error();
+      } else if (stats.failed > 0 || unaccounted > 0) {
+        failure = fmt::format("{} of {} page views not delivered ({})", stats.failed + unaccounted, sent_count,
+                              reasons.empty() ? "no delivery report" : reasons);
+      }
+    } else if (!m_pacer.schedule().unpaced()) {
+      info("  schedule lag max {:.0f} ms", to_ms(m_max_lag));
+    }
+    summary.set("error", failure);
+    if (!m_options.report.summary_json.empty()) summary.write_json_file(m_options.report.summary_json);
+    if (!failure.empty()) throw Error(failure);
+    return 0;
+  }
+
+  const Options& m_options;
+  const Settings& m_settings;
+  PageviewGenerator m_generator;
+  Pacer m_pacer;
+  StatusLine m_status;
+  std::optional<KafkaProducer> m_producer;
+  std::optional<StdoutWriter> m_stdout;
+  Clock::time_point m_start{};
+  Clock::time_point m_send_end{};
+  uint64_t m_written = 0;  // --output stdout
+  nanoseconds m_last_lag{0};
+  nanoseconds m_max_lag{0};
+  uint64_t m_previous_report_sent = 0;
+  Clock::time_point m_previous_report_time{};
+};
+
+}  // namespace
+
+void add_options(CLI::App& app, Options& options) {
+  app.add_option("--topic", options.topic, "Kafka topic")->type_name("NAME");
+  app.add_option("--rate", options.rate, "Page views per second (all instances together), or max")->type_name("R");
+  app.add_option("--count", options.count, "Stop after N page views (0: no limit)")->type_name("N");
+  app.add_option("--duration", options.duration, "Stop after this long, e.g. 90s, 5m (default: no limit)")
+      ->type_name("D");
+  app.add_option("--day-length", options.day_length,
+                 "Modulate the rate by a daily curve with this period, e.g. 10m (default: flat)")
+      ->type_name("D");
+  app.add_option("--seed", options.seed, "Random seed: the same flags give the same page views")->type_name("S");
+  app.add_option("--instance", options.instance, "Share one load among N processes: this is instance K")
+      ->type_name("K/N");
+  app.add_option("--users", options.users, "Users in the catalog (ids 1..N, as shop-seed creates them)")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{100'000'000}))
+      ->type_name("N");
+  app.add_option("--items", options.items, "Items in the catalog (ids 1..N, as shop-seed creates them)")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{10'000'000}))
+      ->type_name("N");
+  app.add_option("--product-share", options.product_share, "Share of views that are product pages (the rest: profiles)")
+      ->type_name("0..1");
+  app.add_option("--brokers", options.brokers,
+                 fmt::format("Kafka bootstrap brokers (default: $KAFKA_BROKERS, else {})", k_default_kafka_brokers))
+      ->type_name("LIST");
+  app.add_option("-X", options.properties, "Any librdkafka property, as kcat takes it (repeatable)")
+      ->type_name("KEY=VALUE")
+      ->allow_extra_args(false);
+  app.add_option("--output", options.output, "Where the events go: kafka, or stdout (one value per line)")
+      ->type_name("kafka|stdout");
+  app.add_flag("--with-key", options.with_key,
+               "With --output stdout: write key<TAB>value (for kcat -P -K '\\t')");
+  app.add_option("--flush-timeout", options.flush_timeout,
+                 "At the end or on SIGINT/SIGTERM, wait this long for delivery reports")
+      ->type_name("D");
+  app.add_option("--timeout", options.timeout, "Exit 1 if the brokers do not answer within this long at start")
+      ->type_name("D");
+  add_report_options(app, options.report);
+  app.footer(
+      "Events: key = user id, value = {\"user_id\": N, \"url\": \"/products/N\" or \"/profiles/N\", \"channel\": ...,\n"
+      "\"received_at\": epoch seconds}. Items by popularity (the model shop-purchases shares). Idempotent producer\n"
+      "with acks=all; every message is delivered or reported failed (exit 1). A full queue waits, never drops.");
+}
+
+int run(const Options& options, const Environment& env) {
+  install_signal_handlers();
+  apply_verbosity(options.report);
+  const Settings settings = validate(options, env);
+  return PageviewRun(options, settings).execute();
+}
+
+int run(int argc, const char* const* argv) {
+  Options options;
+  return run_tool(
+      "pageviews", "JSON page views into Kafka, paced or flat out, nothing lost", argc, argv,
+      [&](CLI::App& app) { add_options(app, options); }, [&] { return run(options); });
+}
+
+}  // namespace shop::pageviews

@@ -1,0 +1,39 @@
+#pragma once
+// shop-pageviews: JSON page views into Kafka, paced or flat out, every message accounted for.
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/cli.hpp"
+#include "core/generation_model.hpp"
+#include "core/settings.hpp"
+
+namespace shop::pageviews {
+
+struct Options {
+  std::string topic = "pageviews";
+  std::string rate = "1000";  // events per second, or "max"
+  uint64_t count = 0;         // 0: no limit
+  std::string duration;       // empty: no limit
+  std::string day_length;     // empty: no daily curve
+  uint64_t seed = 42;
+  std::string instance = "1/1";
+  uint64_t users = k_default_users;
+  uint64_t items = k_default_items;
+  double product_share = 0.5;
+  std::string brokers;                  // empty: KAFKA_BROKERS, then the compose default
+  std::vector<std::string> properties;  // -X key=value, in order
+  std::string output = "kafka";         // kafka | stdout
+  bool with_key = false;                // stdout: "key<TAB>value"
+  std::string flush_timeout = "10s";
+  std::string timeout = "30s";  // for the brokers to answer at start
+  ReportOptions report;
+};
+
+void add_options(CLI::App& app, Options& options);
+int run(const Options& options, const Environment& env = process_environment());
+int run(int argc, const char* const* argv);
+
+}  // namespace shop::pageviews
