@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# shop-pageviews against the Kafka dev broker, checked with kcat (a third-party client).
+#   pageviews_test.sh SHOP_PAGEVIEWS basic    delivery, content, backpressure, SIGINT,
+#                                             an unreachable broker, bad input, EPIPE
+#   pageviews_test.sh SHOP_PAGEVIEWS faults   the broker down and up mid-run; a flush
+#                                             deadline with the broker down (takes the
+#                                             broker down: registered with RESOURCE_LOCK kafka)
+# shellcheck source-path=SCRIPTDIR source=harness/lib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/harness/lib.sh"
+
+readonly PAGEVIEWS=${1:?usage: pageviews_test.sh SHOP_PAGEVIEWS basic|faults}
+readonly PART=${2:?usage: pageviews_test.sh SHOP_PAGEVIEWS basic|faults}
+[[ -x $PAGEVIEWS ]] || die "not an executable: $PAGEVIEWS"
+[[ -n ${KAFKA_BROKERS:-} ]] || die "KAFKA_BROKERS is not set (is the kafka fixture running?)"
+command -v kcat >/dev/null || die "kcat not found (apt-get install -y kcat)"
+
+# json_number FILE KEY: a top-level number of a --summary-json file.
+json_number() { sed -n "s/.*\"$2\": \([0-9.e+-]*\).*/\1/p" "$1"; }
+
+new_topic() { printf 'pageviews-test-%s-%s-%s' "$PART" "$$" "$1"; }
+
+# consumed TOPIC: every message of the topic as "key<TAB>value", received_at removed
+# (it is the send time), sorted: a multiset to compare.
+consumed() {
+  kcat -C -b "$KAFKA_BROKERS" -t "$1" -o beginning -e -q -m 10 -f '%k\t%s\n' |
+    sed 's/, "received_at": [0-9]*}$/}/' | sort
+}
+
+# expected N [FLAGS...]: the first N events of the same seed, in the same form.
+expected() {
+  local n=$1
+  shift
+  "$PAGEVIEWS" -q --output stdout --with-key --rate max --count "$n" "$@" |
+    sed 's/, "received_at": [0-9]*}$/}/' | sort
+}
+
+# same_messages WHAT TOPIC N [FLAGS...]: the topic holds exactly the first N events.
+same_messages() {
+  local what=$1 topic=$2 n=$3
+  shift 3
+  consumed "$topic" >"$WORK_DIR/got"
+  expected "$n" "$@" >"$WORK_DIR/want"
+  expect_eq "$what: $n messages in the topic" "$n" "$(wc -l <"$WORK_DIR/got" | tr -d ' ')"
+  if cmp -s "$WORK_DIR/want" "$WORK_DIR/got"; then
+    ok "$what: the same keys and values as --output stdout (nothing lost, nothing duplicated)"
+  else
+    not_ok "$what: the topic differs from --output stdout: $(diff "$WORK_DIR/want" "$WORK_DIR/got" | head -n 4)"
+  fi
+}
+
+basic() {
+  local topic start end status pid summary=$WORK_DIR/summary.json
+
+  # --count: exactly that many delivered, paced.
+  topic=$(new_topic count)
+  start=$(date +%s)
+  expect_ok "--count 3000 --rate 3000 exits 0" \
+    "$PAGEVIEWS" -q --topic "$topic" --count 3000 --rate 3000 --summary-json "$summary"
+  end=$(date +%s)
+  expect_eq "the summary counts 3000 sent" 3000 "$(json_number "$summary" sent)"
+  expect_eq "the summary counts 3000 delivered" 3000 "$(json_number "$summary" delivered)"
+  expect_eq "the summary counts 0 failed" 0 "$(json_number "$summary" failed)"
+  same_messages "--count 3000" "$topic" 3000
+  kcat -C -b "$KAFKA_BROKERS" -t "$topic" -o beginning -e -q -c 1 -f '%s\n' >"$WORK_DIR/one"
+  expect_match "a value has the original shape" \
+    '^\{"user_id": [0-9]+, "url": "/(products|profiles)/[0-9]+", "channel": "(organic search|paid search|referral|social|display)", "received_at": [0-9]+\}$' \
+    "$(cat "$WORK_DIR/one")"
+  local received_at
+  received_at=$(sed 's/.*"received_at": \([0-9]*\)}/\1/' "$WORK_DIR/one")
+  if ((received_at >= start && received_at <= end)); then ok "received_at is the send time"; else
+    not_ok "received_at $received_at is outside the run ($start..$end)"
+  fi
+
+  # Flat out through a tiny local queue: backpressure waits, never drops.
+  topic=$(new_topic backpressure)
+  expect_ok "--rate max with a 500-message local queue exits 0" \
+    "$PAGEVIEWS" -q --topic "$topic" --count 40000 --rate max --seed 9 --users 500 --items 50 \
+    -X queue.buffering.max.messages=500 --summary-json "$summary"
+  expect_match "it waited for room in the queue" '^[1-9][0-9]*$' "$(json_number "$summary" backpressure_waits)"
+  expect_eq "all 40000 delivered" 40000 "$(json_number "$summary" delivered)"
+  same_messages "backpressure" "$topic" 40000 --seed 9 --users 500 --items 50
+
+  # SIGINT: stop generating, flush, exit 0 with everything sent delivered.
+  topic=$(new_topic sigint)
+  "$PAGEVIEWS" -q --topic "$topic" --rate 2000 --duration 60s --summary-json "$summary" &
+  pid=$!
+  sleep 2
+  kill -INT "$pid"
+  status=0
+  wait "$pid" || status=$?
+  expect_eq "SIGINT: exit 0 after flushing" 0 "$status"
+  local sent
+  sent=$(json_number "$summary" sent)
+  expect_match "SIGINT: some were sent, far fewer than 60 s worth" '^[0-9]{3,5}$' "$sent"
+  expect_eq "SIGINT: every one sent was delivered" "$sent" "$(json_number "$summary" delivered)"
+  same_messages "SIGINT" "$topic" "$sent"
+
+  # An unreachable broker: a clear error and exit 1 within --timeout.
+  local port
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  start=$EPOCHSECONDS
+  status=0
+  "$PAGEVIEWS" --brokers "127.0.0.1:$port" --timeout 2s --count 10 2>"$WORK_DIR/err" || status=$?
+  expect_eq "an unreachable broker: exit 1" 1 "$status"
+  expect_match "an unreachable broker: one line naming it" \
+    "^shop-pageviews: error: cannot reach Kafka at 127\.0\.0\.1:$port within 2\.00 s \(--timeout\): .+$" \
+    "$(cat "$WORK_DIR/err")"
+  if ((EPOCHSECONDS - start <= 6)); then ok "an unreachable broker: gave up in time"; else
+    not_ok "an unreachable broker: took $((EPOCHSECONDS - start)) s with --timeout 2s"
+  fi
+
+  # Bad input: one line naming the problem, exit 2, nothing sent.
+  local args
+  for args in "--rate 0" "--rate -3" "-X acks" "-X no.such.property=1" "--product-share 1.5" \
+    "--product-share -1" "--output file"; do
+    status=0
+    # shellcheck disable=SC2086 # the flags are meant to split
+    "$PAGEVIEWS" --brokers "127.0.0.1:$port" $args 2>"$WORK_DIR/err" || status=$?
+    expect_eq "bad input '$args': exit 2" 2 "$status"
+    expect_match "bad input '$args': a one-line error" '^shop-pageviews: error: [^
+]+$' "$(cat "$WORK_DIR/err")"
+  done
+
+  # A closed stdout ends the program quietly with status 0.
+  status=$( ("$PAGEVIEWS" --output stdout --rate max 2>"$WORK_DIR/err"; echo $? >"$WORK_DIR/status") | head -n 1 >/dev/null
+    cat "$WORK_DIR/status")
+  expect_eq "stdout closed by head: exit 0" 0 "$status"
+  expect_eq "stdout closed by head: nothing on stderr" "" "$(grep -v 'page views in\|schedule lag' "$WORK_DIR/err" || true)"
+}
+
+faults() {
+  local topic status pid summary=$WORK_DIR/summary.json
+  on_exit "$SERVICES_SH" broker-up # brings the broker back if an assertion aborts
+
+  # The broker goes away for a few seconds mid-run: nothing lost, nothing duplicated.
+  topic=$(new_topic outage)
+  "$PAGEVIEWS" -q --topic "$topic" --rate 2000 --count 14000 --summary-json "$summary" &
+  pid=$!
+  sleep 1.5
+  "$SERVICES_SH" broker-down
+  sleep 3
+  "$SERVICES_SH" broker-up
+  status=0
+  wait "$pid" || status=$?
+  expect_eq "broker down 3 s mid-run: exit 0" 0 "$status"
+  expect_eq "broker down 3 s mid-run: 14000 delivered" 14000 "$(json_number "$summary" delivered)"
+  same_messages "broker down 3 s mid-run" "$topic" 14000
+
+  # A flush deadline that passes with the broker down: every message accounted for,
+  # the undelivered ones as failed with the reason, exit 1.
+  topic=$(new_topic deadline)
+  "$PAGEVIEWS" --topic "$topic" --rate 1000 --duration 60s --flush-timeout 1s \
+    --summary-json "$summary" 2>"$WORK_DIR/err" &
+  pid=$!
+  sleep 1
+  "$SERVICES_SH" broker-down
+  sleep 1
+  kill -TERM "$pid"
+  status=0
+  wait "$pid" || status=$?
+  "$SERVICES_SH" broker-up
+  expect_eq "flush deadline with the broker down: exit 1" 1 "$status"
+  local sent delivered failed
+  sent=$(json_number "$summary" sent)
+  delivered=$(json_number "$summary" delivered)
+  failed=$(json_number "$summary" failed)
+  expect_match "flush deadline: some failed" '^[1-9][0-9]*$' "$failed"
+  expect_eq "flush deadline: sent = delivered + failed" "$sent" "$((delivered + failed))"
+  expect_match "flush deadline: the error names the deadline" \
+    'error: [0-9]+ of [0-9]+ page views not delivered .*--flush-timeout' "$(tail -n 1 "$WORK_DIR/err")"
+}
+
+case $PART in
+  basic) basic ;;
+  faults) faults ;;
+  *) die "unknown part '$PART' (expected basic or faults)" ;;
+esac
