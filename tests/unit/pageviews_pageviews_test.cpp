@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
 #include <string>
 #include <vector>
 
@@ -15,14 +17,15 @@ struct Outcome {
   std::string err;
 };
 
-Outcome run_with(std::vector<const char*> args) {
-  args.insert(args.begin(), "shop-pageviews");
+Outcome run_with(const std::vector<const char*>& args) {
+  std::array<const char*, 8> argv{"shop-pageviews"};
+  std::copy(args.begin(), args.end(), argv.begin() + 1);
   testing::internal::CaptureStderr();
-  const int status = run(static_cast<int>(args.size()), args.data());
+  const int status = run(static_cast<int>(args.size() + 1), argv.data());
   return {status, testing::internal::GetCapturedStderr()};
 }
 
-void expect_usage_error(std::vector<const char*> args, const std::string& names) {
+void expect_usage_error(const std::vector<const char*>& args, const std::string& names) {
   const Outcome outcome = run_with(args);
   EXPECT_EQ(outcome.status, 2) << outcome.err;
   EXPECT_EQ(outcome.err.find("shop-pageviews: error: "), 0u) << outcome.err;

@@ -331,6 +331,7 @@ void add_options(CLI::App& app, Options& options) {
       ->type_name("LIST");
   app.add_option("-X", options.properties, "Any librdkafka property, as kcat takes it (repeatable)")
       ->type_name("KEY=VALUE")
+      ->default_str("")
       ->allow_extra_args(false);
   app.add_option("--output", options.output, "Where the events go: kafka, or stdout (one value per line)")
       ->type_name("kafka|stdout");
@@ -344,8 +345,10 @@ void add_options(CLI::App& app, Options& options) {
   add_report_options(app, options.report);
   app.footer(
       "Events: key = user id, value = {\"user_id\": N, \"url\": \"/products/N\" or \"/profiles/N\", \"channel\": ...,\n"
-      "\"received_at\": epoch seconds}. Items by popularity (the model shop-purchases shares). Idempotent producer\n"
-      "with acks=all; every message is delivered or reported failed (exit 1). A full queue waits, never drops.");
+      "\"received_at\": epoch seconds}. Items by popularity (the model shop-purchases shares).\n"
+      "Producer defaults, before -X: enable.idempotence=true, acks=all, reconnect.backoff.max.ms=1000,\n"
+      "client.id=shop-pageviews. Every message is delivered or reported failed (then exit 1); a full local\n"
+      "queue waits, never drops.");
 }
 
 int run(const Options& options, const Environment& env) {
