@@ -5,7 +5,7 @@ find_package(Threads REQUIRED)
 find_package(fmt 9 REQUIRED)                  # libfmt-dev
 find_package(CLI11 2.1 REQUIRED)              # libcli11-dev
 pkg_check_modules(rdkafka REQUIRED IMPORTED_TARGET rdkafka)       # librdkafka-dev (C API, mock cluster)
-pkg_check_modules(libpqxx REQUIRED IMPORTED_TARGET libpqxx)       # libpqxx-dev (with libpq)
+pkg_check_modules(libpq REQUIRED IMPORTED_TARGET libpq)           # libpq-dev
 
 # MySQL Connector/C++ 1.1 (libmysqlcppconn-dev) ships no CMake or pkg-config file.
 find_path(MYSQLCPPCONN_INCLUDE_DIR NAMES cppconn/driver.h REQUIRED)

@@ -16,7 +16,7 @@ cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.."
 # clients the integration tests run against.
 readonly PACKAGES=(
   cmake ninja-build g++ pkg-config
-  libcli11-dev libfmt-dev librdkafka-dev libmysqlcppconn-dev libpqxx-dev libpq-dev
+  libcli11-dev libfmt-dev librdkafka-dev libmysqlcppconn-dev libpq-dev
   libsimdjson-dev libgtest-dev libncurses-dev libmimalloc-dev
   mariadb-server mariadb-client postgresql postgresql-client kcat
 )

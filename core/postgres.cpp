@@ -1,0 +1,145 @@
+#include "core/postgres.hpp"
+
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+#include "core/summary.hpp"
+#include "core/url.hpp"
+
+namespace shop {
+namespace {
+
+std::string first_line(std::string_view text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
+  const size_t newline = text.find('\n');
+  return std::string(newline == std::string_view::npos ? text : text.substr(0, newline));
+}
+
+std::string field(const PGresult* result, int code) {
+  const char* value = PQresultErrorField(result, code);
+  return value == nullptr ? std::string() : std::string(value);
+}
+
+}  // namespace
+
+std::string describe_postgres_target(std::string_view conninfo) {
+  return conninfo.empty() ? std::string("the PG* environment") : mask_password(conninfo);
+}
+
+PgConnection connect_postgres(const std::string& conninfo, int connect_timeout_seconds) {
+  // connect_timeout as a separate keyword: a URL or key=value conninfo goes in as
+  // "dbname" with expand_dbname, so both forms work and the user's own value wins.
+  const std::string timeout = std::to_string(connect_timeout_seconds);
+  const char* keys[] = {"connect_timeout", "dbname", nullptr};
+  const char* values[] = {timeout.c_str(), conninfo.empty() ? nullptr : conninfo.c_str(), nullptr};
+  PgConnection connection(PQconnectdbParams(keys, values, 1));
+  if (!connection) throw Error("out of memory connecting to " + describe_postgres_target(conninfo));
+  if (PQstatus(connection.get()) != CONNECTION_OK) {
+    throw Error(fmt::format("cannot connect to {} ({})", describe_postgres_target(conninfo),
+                            mask_password(first_line(PQerrorMessage(connection.get())))));
+  }
+  return connection;
+}
+
+PgServerError server_error_of(const PGresult* result, const PGconn* connection) {
+  PgServerError error;
+  if (result != nullptr) {
+    error.severity = field(result, PG_DIAG_SEVERITY);
+    error.sqlstate = field(result, PG_DIAG_SQLSTATE);
+    error.message = field(result, PG_DIAG_MESSAGE_PRIMARY);
+    error.detail = field(result, PG_DIAG_MESSAGE_DETAIL);
+    error.hint = field(result, PG_DIAG_MESSAGE_HINT);
+    const std::string position = field(result, PG_DIAG_STATEMENT_POSITION);
+    if (!position.empty()) error.position = static_cast<size_t>(std::stoul(position));
+    if (error.message.empty()) error.message = first_line(PQresultErrorMessage(result));
+  }
+  if (error.message.empty() && connection != nullptr) error.message = first_line(PQerrorMessage(connection));
+  if (error.message.empty()) error.message = "unknown error";
+  return error;
+}
+
+bool is_failure(const PGresult* result) noexcept {
+  if (result == nullptr) return true;
+  switch (PQresultStatus(result)) {
+    case PGRES_COMMAND_OK:
+    case PGRES_TUPLES_OK:
+    case PGRES_EMPTY_QUERY:
+    case PGRES_COPY_OUT:
+    case PGRES_COPY_IN:
+    case PGRES_COPY_BOTH:
+    case PGRES_SINGLE_TUPLE:
+      return false;
+    default:
+      return true;
+  }
+}
+
+ColumnKind column_kind(Oid type) noexcept {
+  // Built-in type OIDs (pg_type.dat), the same in Materialize.
+  switch (type) {
+    case 16:  // bool
+      return ColumnKind::boolean;
+    case 20:    // int8
+    case 21:    // int2
+    case 23:    // int4
+    case 26:    // oid
+    case 700:   // float4
+    case 701:   // float8
+    case 1700:  // numeric
+      return ColumnKind::number;
+    case 114:   // json
+    case 3802:  // jsonb
+      return ColumnKind::json;
+    default:
+      return ColumnKind::text;
+  }
+}
+
+void append_json_value(std::string& out, std::string_view value, ColumnKind kind) {
+  switch (kind) {
+    case ColumnKind::boolean:
+      out += value == "t" || value == "true" ? "true" : "false";
+      return;
+    case ColumnKind::number:
+      // NaN and Infinity have no JSON number form.
+      if (value.find_first_of("nN") != std::string_view::npos || value.find("nfinity") != std::string_view::npos) {
+        append_json_string(out, value);
+      } else {
+        out += value;
+      }
+      return;
+    case ColumnKind::json:
+      out += value;
+      return;
+    case ColumnKind::text:
+      append_json_string(out, value);
+      return;
+  }
+}
+
+void append_csv_field(std::string& out, std::string_view value) {
+  if (value.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out += value;
+    return;
+  }
+  out += '"';
+  for (const char c : value) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+}
+
+void append_tsv_field(std::string& out, std::string_view value) {
+  for (const char c : value) {
+    switch (c) {
+      case '\t': out += "\\t"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\\': out += "\\\\"; break;
+      default: out += c;
+    }
+  }
+}
+
+}  // namespace shop

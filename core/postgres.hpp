@@ -1,0 +1,57 @@
+#pragma once
+// PostgreSQL-wire connections (Materialize, PostgreSQL) through libpq directly: its
+// results carry the server's error fields (position, detail, hint) that shop-mzsql
+// reports, and cursors stream results of any size (shop-watch). libpqxx 6.4 exposes
+// neither well.
+#include <libpq-fe.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace shop {
+
+struct PgConnectionDeleter {
+  void operator()(PGconn* connection) const noexcept { PQfinish(connection); }
+};
+struct PgResultDeleter {
+  void operator()(PGresult* result) const noexcept { PQclear(result); }
+};
+using PgConnection = std::unique_ptr<PGconn, PgConnectionDeleter>;
+using PgResult = std::unique_ptr<PGresult, PgResultDeleter>;
+
+// The target of a conninfo for messages: the URL or key=value string with its password
+// masked, or "the PG* environment" for an empty one.
+[[nodiscard]] std::string describe_postgres_target(std::string_view conninfo);
+
+// Connects (a URL, key=value pairs, or "" for libpq's PG* variables and defaults).
+// Throws Error naming the masked target and libpq's reason.
+[[nodiscard]] PgConnection connect_postgres(const std::string& conninfo, int connect_timeout_seconds = 10);
+
+// The error fields a server sends with a failed statement.
+struct PgServerError {
+  std::string severity;  // ERROR, FATAL, ...
+  std::string sqlstate;
+  std::string message;   // the primary message (libpq's whole text when fields are missing)
+  std::string detail;
+  std::string hint;
+  size_t position = 0;   // 1-based character offset into the statement; 0: none
+};
+[[nodiscard]] PgServerError server_error_of(const PGresult* result, const PGconn* connection);
+
+// True for a result that is not a success (PGRES_COMMAND_OK, _TUPLES_OK, _EMPTY_QUERY, _COPY_*).
+[[nodiscard]] bool is_failure(const PGresult* result) noexcept;
+
+// How a column's values are written in structured output (JSON lines, alignment).
+enum class ColumnKind { text, number, boolean, json };
+[[nodiscard]] ColumnKind column_kind(Oid type) noexcept;
+
+// Appends `value` (libpq's text form) as JSON for its kind: numbers as numbers (NaN and
+// infinities as strings), booleans as true/false, json/jsonb as they are, others as strings.
+void append_json_value(std::string& out, std::string_view value, ColumnKind kind);
+// Appends a CSV field (RFC 4180: quoted when it holds a comma, quote, CR or LF).
+void append_csv_field(std::string& out, std::string_view value);
+// Appends a TSV field with COPY's text escapes (\t, \n, \r, \\).
+void append_tsv_field(std::string& out, std::string_view value);
+
+}  // namespace shop

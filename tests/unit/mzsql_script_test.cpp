@@ -1,0 +1,146 @@
+// tools/mzsql/script.cpp: the statement splitter, positions, and variables.
+#include "script.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace shop::mzsql {
+namespace {
+
+std::vector<Statement> split(const std::string& text) {
+  return split_statements(std::make_shared<const std::string>(text), "test.sql");
+}
+
+std::vector<std::string> texts(const std::string& text) {
+  std::vector<std::string> result;
+  for (const auto& statement : split(text)) result.push_back(statement.text);
+  return result;
+}
+
+using Texts = std::vector<std::string>;
+
+TEST(SplitStatements, SplitsAtSemicolonsAndDropsEmptyOnes) {
+  EXPECT_EQ(texts("SELECT 1; SELECT 2;;\n;  SELECT 3"), (Texts{"SELECT 1", "SELECT 2", "SELECT 3"}));
+  EXPECT_EQ(texts(""), Texts{});
+  EXPECT_EQ(texts("  -- only a comment;\n /* and; another */ ;"), Texts{});
+}
+
+TEST(SplitStatements, SemicolonsInsideQuotesAndCommentsDoNotSplit) {
+  EXPECT_EQ(texts("SELECT 'a;b', 'it''s;'; SELECT 2"), (Texts{"SELECT 'a;b', 'it''s;'", "SELECT 2"}));
+  EXPECT_EQ(texts(R"(SELECT E'a\';b', e'\\'; SELECT 2)"), (Texts{R"(SELECT E'a\';b', e'\\')", "SELECT 2"}));
+  EXPECT_EQ(texts(R"(SELECT "a;""b" FROM t; SELECT 2)"), (Texts{R"(SELECT "a;""b" FROM t)", "SELECT 2"}));
+  EXPECT_EQ(texts("SELECT $$a;b$$, $fn$ $$; $fn$; SELECT 2"), (Texts{"SELECT $$a;b$$, $fn$ $$; $fn$", "SELECT 2"}));
+  EXPECT_EQ(texts("SELECT 1 -- a; comment\n, 2; SELECT 3"), (Texts{"SELECT 1 -- a; comment\n, 2", "SELECT 3"}));
+  EXPECT_EQ(texts("SELECT /* a /* nested; */ still; */ 1; SELECT 2"),
+            (Texts{"SELECT /* a /* nested; */ still; */ 1", "SELECT 2"}));
+}
+
+TEST(SplitStatements, BackslashesOnlyEscapeInEStrings) {
+  // In a standard string a backslash is an ordinary character: 'a\' ends the string.
+  EXPECT_EQ(texts(R"(SELECT 'a\'; SELECT 2)"), (Texts{R"(SELECT 'a\')", "SELECT 2"}));
+  // "name'" is an identifier followed by a quote, not an E string.
+  EXPECT_EQ(texts("SELECT 1 AS namE';'; SELECT 2"), (Texts{"SELECT 1 AS namE';'", "SELECT 2"}));
+}
+
+TEST(SplitStatements, DollarSignsThatAreNotQuotes) {
+  // $1 is a parameter and a$b an identifier: neither opens a dollar quote.
+  EXPECT_EQ(texts("SELECT $1; SELECT a$b$ FROM t; SELECT 3"), (Texts{"SELECT $1", "SELECT a$b$ FROM t", "SELECT 3"}));
+}
+
+TEST(SplitStatements, KeepsEachStatementsPosition) {
+  const auto statements = split("-- header\nSELECT 1;  SELECT\n  2;\n\n\tSELECT 'é'; SELECT 4");
+  ASSERT_EQ(statements.size(), 4u);
+  EXPECT_EQ(statements[0].start.line, 2u);
+  EXPECT_EQ(statements[0].start.column, 1u);
+  EXPECT_EQ(statements[1].start.line, 2u);
+  EXPECT_EQ(statements[1].start.column, 12u);
+  EXPECT_EQ(statements[2].start.line, 5u);
+  EXPECT_EQ(statements[2].start.column, 2u);
+  EXPECT_EQ(statements[3].start.line, 5u);
+  EXPECT_EQ(statements[3].start.column, 14u);  // columns count characters: 'é' is one
+  EXPECT_EQ(position_in_source(statements[1], statements[1].text.find('2')).line, 3u);
+  EXPECT_EQ(position_in_source(statements[1], statements[1].text.find('2')).column, 3u);
+  EXPECT_EQ(source_line(statements[1], 3), "  2;");
+}
+
+TEST(SplitStatements, UnterminatedPartsAreErrorsAtTheirStart) {
+  const std::map<std::string, std::pair<std::string, SourcePosition>> cases = {
+      {"SELECT 1;\nSELECT 'abc", {"unterminated quoted string", {2, 8}}},
+      {"SELECT \"abc", {"unterminated quoted identifier", {1, 8}}},
+      {"SELECT $x$ abc $y$", {"unterminated dollar-quoted string", {1, 8}}},
+      {"SELECT 1 /* a /* b */", {"unterminated /* comment", {1, 10}}},
+      {"SELECT E'a\\'", {"unterminated quoted string", {1, 8}}},
+  };
+  for (const auto& [text, expected] : cases) {
+    try {
+      (void)split(text);
+      ADD_FAILURE() << "no error for " << text;
+    } catch (const ScriptError& error) {
+      EXPECT_EQ(error.message, expected.first) << text;
+      EXPECT_EQ(error.position.line, expected.second.line) << text;
+      EXPECT_EQ(error.position.column, expected.second.column) << text;
+      EXPECT_EQ(error.source, "test.sql");
+    }
+  }
+}
+
+std::string fill(const std::string& text, const std::map<std::string, std::string>& values, bool masked,
+                 std::vector<std::string>& unset) {
+  const auto statements = split(text);
+  EXPECT_EQ(statements.size(), 1u);
+  const VariableLookup lookup = [&](const std::string& name) -> std::optional<std::string> {
+    if (auto found = values.find(name); found != values.end()) return found->second;
+    return std::nullopt;
+  };
+  return substitute(statements.at(0), lookup, is_secret_variable, masked, unset).text;
+}
+
+TEST(Substitute, FillsVariablesWithDefaultsEverywhereButComments) {
+  std::vector<std::string> unset;
+  EXPECT_EQ(fill("SELECT ${A}, '${B:-b}', \"${A}\", $$${A}$$ -- ${C}\n, /* ${D} */ 2", {{"A", "1"}}, false, unset),
+            "SELECT 1, 'b', \"1\", $$1$$ -- ${C}\n, /* ${D} */ 2");
+  EXPECT_TRUE(unset.empty());
+  EXPECT_EQ(fill("SELECT ${A:-}x", {}, false, unset), "SELECT x");  // an empty default is a value
+}
+
+TEST(Substitute, EscapesValuesForTheirQuotes) {
+  std::vector<std::string> unset;
+  const std::map<std::string, std::string> values = {{"V", R"(it's "a\b")"}};
+  EXPECT_EQ(fill("SELECT '${V}'", values, false, unset), R"(SELECT 'it''s "a\b"')");
+  EXPECT_EQ(fill("SELECT E'${V}'", values, false, unset), R"(SELECT E'it''s "a\\b"')");
+  EXPECT_EQ(fill("SELECT \"${V}\"", values, false, unset), R"(SELECT "it's ""a\b""")");
+}
+
+TEST(Substitute, ReportsEveryUnsetVariableOnce) {
+  std::vector<std::string> unset;
+  (void)fill("SELECT ${A}, ${B}, ${A}, ${C:-ok}", {}, false, unset);
+  EXPECT_EQ(unset, (std::vector<std::string>{"A", "B"}));
+}
+
+TEST(Substitute, MasksSecretsWhenAskedAndMapsOffsetsBack) {
+  std::vector<std::string> unset;
+  const std::map<std::string, std::string> values = {{"MYSQL_PASSWORD", "hunter2"}, {"HOST", "mysql"}};
+  EXPECT_EQ(fill("CREATE SECRET ${HOST} AS '${MYSQL_PASSWORD}'", values, true, unset),
+            "CREATE SECRET mysql AS '****'");
+  const auto statement = split("SELECT ${HOST}, nosuch")[0];
+  const auto filled = substitute(statement, [&](const std::string& n) -> std::optional<std::string> {
+    return values.at(n);
+  }, is_secret_variable, false, unset);
+  ASSERT_EQ(filled.text, "SELECT mysql, nosuch");
+  EXPECT_EQ(filled.original_offset(filled.text.find("nosuch")), statement.text.find("nosuch"));
+  EXPECT_EQ(filled.original_offset(filled.text.find("sql")), statement.text.find("${HOST}"));  // inside a value
+  EXPECT_EQ(filled.original_offset(0), 0u);
+}
+
+TEST(IsSecretVariable, NamesHoldingPasswordSecretTokenOrKey) {
+  EXPECT_TRUE(is_secret_variable("MYSQL_PASSWORD"));
+  EXPECT_TRUE(is_secret_variable("api_token"));
+  EXPECT_TRUE(is_secret_variable("SASL_SECRET"));
+  EXPECT_TRUE(is_secret_variable("SSL_KEY"));
+  EXPECT_FALSE(is_secret_variable("MYSQL_HOST"));
+  EXPECT_FALSE(is_secret_variable("LOW_STOCK_THRESHOLD"));
+}
+
+}  // namespace
+}  // namespace shop::mzsql

@@ -1,0 +1,301 @@
+#include "script.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace shop::mzsql {
+namespace {
+
+bool is_identifier_start(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return std::isalpha(u) != 0 || c == '_' || u >= 0x80;
+}
+bool is_identifier_char(char c) {
+  return is_identifier_start(c) || std::isdigit(static_cast<unsigned char>(c)) != 0 || c == '$';
+}
+
+// Advances a position over `text` (columns count characters, not UTF-8 bytes).
+void advance(SourcePosition& position, std::string_view text) {
+  for (const char c : text) {
+    if (c == '\n') {
+      ++position.line;
+      position.column = 1;
+    } else if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) {
+      ++position.column;
+    }
+  }
+}
+
+// A variable reference "${NAME}" or "${NAME:-default}" at `at`, if there is one.
+std::optional<VariableReference> variable_at(std::string_view text, size_t at, Context context) {
+  if (text.compare(at, 2, "${") != 0) return std::nullopt;
+  size_t i = at + 2;
+  if (i >= text.size() || !(std::isalpha(static_cast<unsigned char>(text[i])) != 0 || text[i] == '_')) {
+    return std::nullopt;
+  }
+  while (i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) != 0 || text[i] == '_')) ++i;
+  VariableReference reference{at, 0, std::string(text.substr(at + 2, i - at - 2)), std::nullopt, context};
+  if (text.compare(i, 2, ":-") == 0) {
+    const size_t close = text.find('}', i + 2);
+    if (close == std::string_view::npos) return std::nullopt;
+    reference.fallback = std::string(text.substr(i + 2, close - i - 2));
+    i = close;
+  }
+  if (i >= text.size() || text[i] != '}') return std::nullopt;
+  reference.length = i + 1 - at;
+  return reference;
+}
+
+// The dollar-quote tag ("$tag$" or "$$") starting at `at`, if there is one.
+std::optional<std::string_view> dollar_tag_at(std::string_view text, size_t at) {
+  size_t i = at + 1;
+  if (i < text.size() && is_identifier_start(text[i])) {
+    while (i < text.size() && is_identifier_char(text[i]) && text[i] != '$') ++i;
+  }
+  if (i >= text.size() || text[i] != '$') return std::nullopt;
+  return text.substr(at, i + 1 - at);
+}
+
+class Splitter {
+ public:
+  Splitter(std::shared_ptr<const std::string> text, const std::string& source)
+      : m_owner(std::move(text)), m_text(*m_owner), m_source(source) {}
+
+  std::vector<Statement> run() {
+    while (m_at < m_text.size()) {
+      const char c = m_text[m_at];
+      if (c == ';') {
+        finish_statement();
+        ++m_at;
+      } else if (std::isspace(static_cast<unsigned char>(c)) != 0) {
+        ++m_at;
+      } else if (m_text.compare(m_at, 2, "--") == 0) {
+        skip_line_comment();
+      } else if (m_text.compare(m_at, 2, "/*") == 0) {
+        skip_block_comment();
+      } else {
+        begin_token();
+        lex_token();
+      }
+    }
+    finish_statement();
+    return std::move(m_statements);
+  }
+
+ private:
+  void begin_token() {
+    if (!m_begin) m_begin = m_at;
+    m_end = m_at;  // updated after the token
+  }
+
+  void lex_token() {
+    const char c = m_text[m_at];
+    const bool after_identifier = m_at > 0 && is_identifier_char(m_text[m_at - 1]);
+    if (c == '\'') {
+      quoted(m_at, '\'', Context::single_quoted, false);
+    } else if ((c == 'E' || c == 'e') && !after_identifier && m_at + 1 < m_text.size() && m_text[m_at + 1] == '\'') {
+      quoted(m_at + 1, '\'', Context::escape_string, true);
+    } else if (c == '"') {
+      quoted(m_at, '"', Context::identifier, false);
+    } else if (c == '$' && !after_identifier && variable_at(m_text, m_at, Context::plain)) {
+      note_variable(*variable_at(m_text, m_at, Context::plain));
+    } else if (c == '$' && !after_identifier && dollar_tag_at(m_text, m_at)) {
+      dollar_quoted(*dollar_tag_at(m_text, m_at));
+    } else {
+      ++m_at;
+    }
+    m_end = m_at;
+  }
+
+  // A quoted string or identifier whose opening quote is at `open`.
+  void quoted(size_t open, char quote, Context context, bool backslash_escapes) {
+    const size_t start = m_at;
+    m_at = open + 1;
+    for (;;) {
+      if (m_at >= m_text.size()) {
+        fail(start, context == Context::identifier ? "unterminated quoted identifier" : "unterminated quoted string");
+      }
+      const char c = m_text[m_at];
+      if (backslash_escapes && c == '\\') {
+        m_at += 2;
+      } else if (c == quote) {
+        if (m_at + 1 < m_text.size() && m_text[m_at + 1] == quote) {
+          m_at += 2;  // doubled: an escaped quote
+        } else {
+          ++m_at;
+          return;
+        }
+      } else if (c == '$') {
+        if (auto reference = variable_at(m_text, m_at, context)) {
+          note_variable(*reference);
+        } else {
+          ++m_at;
+        }
+      } else {
+        ++m_at;
+      }
+    }
+  }
+
+  void dollar_quoted(std::string_view tag) {
+    const size_t start = m_at;
+    m_at += tag.size();
+    for (;;) {
+      if (m_at >= m_text.size()) fail(start, "unterminated dollar-quoted string");
+      if (m_text.compare(m_at, tag.size(), tag) == 0) {
+        m_at += tag.size();
+        return;
+      }
+      if (auto reference = variable_at(m_text, m_at, Context::dollar_quoted)) {
+        note_variable(*reference);
+      } else {
+        ++m_at;
+      }
+    }
+  }
+
+  void note_variable(const VariableReference& reference) {
+    m_references.push_back(reference);
+    m_at += reference.length;
+  }
+
+  void skip_line_comment() {
+    const size_t newline = m_text.find('\n', m_at);
+    m_at = newline == std::string_view::npos ? m_text.size() : newline + 1;
+  }
+
+  void skip_block_comment() {
+    const size_t start = m_at;
+    int depth = 0;
+    while (m_at < m_text.size()) {
+      if (m_text.compare(m_at, 2, "/*") == 0) {
+        ++depth;
+        m_at += 2;
+      } else if (m_text.compare(m_at, 2, "*/") == 0) {
+        m_at += 2;
+        if (--depth == 0) return;
+      } else {
+        ++m_at;
+      }
+    }
+    fail(start, "unterminated /* comment");
+  }
+
+  void finish_statement() {
+    if (m_begin) {
+      Statement statement;
+      statement.source = m_source;
+      statement.source_text = m_owner;
+      statement.text = std::string(m_text.substr(*m_begin, m_end - *m_begin));
+      statement.start = position_of(*m_begin);
+      for (auto reference : m_references) {
+        reference.offset -= *m_begin;
+        statement.variables.push_back(std::move(reference));
+      }
+      m_statements.push_back(std::move(statement));
+    }
+    m_begin.reset();
+    m_references.clear();
+  }
+
+  // Positions are computed incrementally: statements come in order.
+  SourcePosition position_of(size_t offset) {
+    advance(m_position, m_text.substr(m_position_offset, offset - m_position_offset));
+    m_position_offset = offset;
+    return m_position;
+  }
+
+  [[noreturn]] void fail(size_t offset, const std::string& message) {
+    throw ScriptError{m_source, position_of(offset), message};
+  }
+
+  std::shared_ptr<const std::string> m_owner;
+  std::string_view m_text;
+  const std::string& m_source;
+  size_t m_at = 0;
+  std::optional<size_t> m_begin;  // first token of the statement being read
+  size_t m_end = 0;               // just past its last token
+  std::vector<VariableReference> m_references;
+  std::vector<Statement> m_statements;
+  SourcePosition m_position;
+  size_t m_position_offset = 0;
+};
+
+void append_escaped(std::string& out, std::string_view value, Context context) {
+  for (const char c : value) {
+    if ((context == Context::single_quoted || context == Context::escape_string) && c == '\'') out += '\'';
+    if (context == Context::escape_string && c == '\\') out += '\\';
+    if (context == Context::identifier && c == '"') out += '"';
+    out += c;
+  }
+}
+
+}  // namespace
+
+std::vector<Statement> split_statements(std::shared_ptr<const std::string> text, const std::string& source) {
+  return Splitter(std::move(text), source).run();
+}
+
+std::string_view source_line(const Statement& statement, uint32_t line) {
+  std::string_view text = *statement.source_text;
+  for (uint32_t i = 1; i < line; ++i) {
+    const size_t newline = text.find('\n');
+    if (newline == std::string_view::npos) return {};
+    text.remove_prefix(newline + 1);
+  }
+  const size_t end = text.find('\n');
+  if (end != std::string_view::npos) text = text.substr(0, end);
+  if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+  return text;
+}
+
+SourcePosition position_in_source(const Statement& statement, size_t offset) {
+  SourcePosition position = statement.start;
+  advance(position, std::string_view(statement.text).substr(0, std::min(offset, statement.text.size())));
+  return position;
+}
+
+size_t Substituted::original_offset(size_t offset) const {
+  // The last piece starting at or before `offset`.
+  const auto after = std::upper_bound(pieces.begin(), pieces.end(), offset,
+                                      [](size_t value, const Piece& piece) { return value < piece.start; });
+  if (after == pieces.begin()) return 0;
+  const Piece& piece = *(after - 1);
+  return piece.verbatim ? piece.original_start + (offset - piece.start) : piece.original_start;
+}
+
+Substituted substitute(const Statement& statement, const VariableLookup& lookup,
+                       const std::function<bool(const std::string&)>& is_secret, bool masked,
+                       std::vector<std::string>& unset) {
+  Substituted result;
+  size_t copied = 0;
+  for (const auto& reference : statement.variables) {
+    result.pieces.push_back({result.text.size(), copied, true});
+    result.text.append(statement.text, copied, reference.offset - copied);
+    result.pieces.push_back({result.text.size(), reference.offset, false});
+    std::optional<std::string> value = lookup(reference.name);
+    if (!value) value = reference.fallback;
+    if (!value) {
+      if (std::find(unset.begin(), unset.end(), reference.name) == unset.end()) unset.push_back(reference.name);
+      value = std::string();
+    }
+    if (masked && is_secret(reference.name)) value = "****";
+    append_escaped(result.text, *value, reference.context);
+    copied = reference.offset + reference.length;
+  }
+  result.pieces.push_back({result.text.size(), copied, true});
+  result.text.append(statement.text, copied);
+  return result;
+}
+
+bool is_secret_variable(std::string_view name) {
+  std::string upper(name);
+  std::transform(upper.begin(), upper.end(), upper.begin(),
+                 [](char c) { return static_cast<char>(std::toupper(static_cast<unsigned char>(c))); });
+  for (const std::string_view word : {"PASSWORD", "SECRET", "TOKEN", "KEY"}) {
+    if (upper.find(word) != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace shop::mzsql
