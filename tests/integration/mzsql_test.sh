@@ -51,6 +51,15 @@ basic() {
   expect_match "re-applying: the first duplicate INSERT (line 3) stops it" \
     'tricky.sql:3:[0-9]+: error: duplicate key value' "$(cat "$WORK_DIR/err")"
 
+  # "-- shop-mzsql: skip if": a statement without IF NOT EXISTS made idempotent.
+  printf '%s\n' "-- shop-mzsql: skip if SELECT 1 FROM pg_class WHERE relname = '\${TABLE}'" \
+    "CREATE TABLE \${TABLE} (id int);" >"$WORK_DIR/guarded.sql"
+  mzsql --url "$url" --var TABLE=guarded "$WORK_DIR/guarded.sql"
+  expect_eq "skip if: the first apply creates the table" "0 guarded" "$status $(query "SELECT relname FROM pg_class WHERE relname = 'guarded'")"
+  mzsql --url "$url" --var TABLE=guarded "$WORK_DIR/guarded.sql"
+  expect_eq "skip if: re-applying succeeds" 0 "$status"
+  expect_match "skip if: and says it skipped" '\(1 skipped: already there\)' "$(cat "$WORK_DIR/err")"
+
   # Variables: --var wins over the environment; every unset one reported at once, before connecting.
   # shellcheck disable=SC2016 # ${...} is shop-mzsql's, not the shell's
   mzsql --url "postgres://nobody@127.0.0.1:1/none" -c 'SELECT ${A}, ${B}, ${A}' -c 'SELECT ${C:-3}, ${D}'

@@ -85,6 +85,28 @@ TEST(SplitStatements, UnterminatedPartsAreErrorsAtTheirStart) {
   }
 }
 
+TEST(SplitStatements, ASkipIfLineBelongsToTheNextStatement) {
+  const auto statements = split("SELECT 1;\n-- shop-mzsql: skip if SELECT 1 FROM c WHERE n = '${N}'\nCREATE CLUSTER c;\n");
+  ASSERT_EQ(statements.size(), 2u);
+  EXPECT_EQ(statements[0].skip_if, nullptr);
+  ASSERT_NE(statements[1].skip_if, nullptr);
+  const Statement& query = *statements[1].skip_if;
+  EXPECT_EQ(query.text, "SELECT 1 FROM c WHERE n = '${N}'");
+  EXPECT_EQ(query.start.line, 2u);
+  EXPECT_EQ(query.start.column, 24u);  // after the prefix, in the file
+  ASSERT_EQ(query.variables.size(), 1u);
+  EXPECT_EQ(query.variables[0].context, Context::single_quoted);
+  EXPECT_EQ(position_in_source(query, query.text.find("FROM")).column, 33u);
+  EXPECT_EQ(source_line(query, 2), "-- shop-mzsql: skip if SELECT 1 FROM c WHERE n = '${N}'");
+}
+
+TEST(SplitStatements, AMisplacedSkipIfIsAnError) {
+  for (const std::string text : {"SELECT 1\n-- shop-mzsql: skip if SELECT 1\n, 2;", "-- shop-mzsql: skip if SELECT 1\n",
+                                 "-- shop-mzsql: skip if SELECT 1; SELECT 2\nSELECT 3;"}) {
+    EXPECT_THROW((void)split(text), ScriptError) << text;
+  }
+}
+
 std::string fill(const std::string& text, const std::map<std::string, std::string>& values, bool masked,
                  std::vector<std::string>& unset) {
   const auto statements = split(text);

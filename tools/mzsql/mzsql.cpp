@@ -100,6 +100,8 @@ struct Prepared {
   Statement statement;
   Substituted text;
   std::string printable;
+  // The statement's "skip if" query, filled in the same way (see script.hpp).
+  std::shared_ptr<const Prepared> skip_if;
 };
 
 class Runner {
@@ -111,8 +113,10 @@ class Runner {
     prepare();
     if (m_options.dry_run) {
       for (const auto& prepared : m_prepared) {
-        m_out.write(fmt::format("-- {}:{}\n{};\n\n", prepared.statement.source, prepared.statement.start.line,
-                                prepared.printable));
+        const std::string skip_if =
+            prepared.skip_if ? fmt::format("{}{}\n", k_skip_if_directive, prepared.skip_if->printable) : std::string();
+        m_out.write(fmt::format("-- {}:{}\n{}{};\n\n", prepared.statement.source, prepared.statement.start.line,
+                                skip_if, prepared.printable));
       }
       m_out.flush();
       return 0;
@@ -130,11 +134,13 @@ class Runner {
       }
     }
     m_out.flush();
-    const size_t skipped = m_prepared.size() - applied - failed;
+    const size_t not_run = m_prepared.size() - applied - failed;
     // A summary for applying scripts; a query given with -c alone just prints its rows.
-    if (!m_options.inputs.empty() || failed > 0 || skipped > 0) {
-      info("{} of {} statement(s) from {} script(s) applied to {}{}", applied, m_prepared.size(), m_script_count,
-         describe_postgres_target(m_settings.conninfo), skipped > 0 ? fmt::format(", {} not run", skipped) : "");
+    if (!m_options.inputs.empty() || failed > 0 || not_run > 0) {
+      info("{} of {} statement(s) from {} script(s) applied to {}{}{}", applied, m_prepared.size(), m_script_count,
+           describe_postgres_target(m_settings.conninfo),
+           m_skipped > 0 ? fmt::format(" ({} skipped: already there)", m_skipped) : "",
+           not_run > 0 ? fmt::format(", {} not run", not_run) : "");
     }
     if (failed > 0) throw Error(fmt::format("{} statement(s) failed", failed));
     if (stop_requested()) throw Error("interrupted");
@@ -163,9 +169,9 @@ class Runner {
     };
     std::vector<std::string> unset;
     std::map<std::string, std::string> first_use;  // name -> "file:line"
-    for (auto& statement : statements) {
+    const auto prepare_one = [&](const Statement& statement) {
       const size_t before = unset.size();
-      Prepared prepared{statement, substitute(statement, lookup, is_secret_variable, false, unset), {}};
+      Prepared prepared{statement, substitute(statement, lookup, is_secret_variable, false, unset), {}, {}};
       std::vector<std::string> ignored;
       prepared.printable = substitute(statement, lookup, is_secret_variable, true, ignored).text;
       for (size_t i = before; i < unset.size(); ++i) {
@@ -175,6 +181,11 @@ class Runner {
         if (!is_secret_variable(reference.name)) continue;
         if (auto value = lookup(reference.name); value && value->size() >= 3) m_secret_values.push_back(*value);
       }
+      return prepared;
+    };
+    for (auto& statement : statements) {
+      Prepared prepared = prepare_one(statement);
+      if (statement.skip_if) prepared.skip_if = std::make_shared<const Prepared>(prepare_one(*statement.skip_if));
       m_prepared.push_back(std::move(prepared));
     }
     if (!unset.empty()) {
@@ -260,6 +271,21 @@ class Runner {
 
   // Runs one statement; prints its rows or its error. False when it failed.
   bool run_statement(const Prepared& prepared) {
+    if (prepared.skip_if) {
+      m_current = prepared.skip_if.get();
+      PgResult check(PQexec(m_connection.get(), prepared.skip_if->text.text.c_str()));
+      m_current = nullptr;
+      if (is_failure(check.get())) {
+        report_error(*prepared.skip_if, server_error_of(check.get(), m_connection.get()));
+        return false;
+      }
+      if (PQntuples(check.get()) > 0) {
+        ++m_skipped;
+        debug("{}:{}: skipped (its skip-if query returned a row)", prepared.statement.source,
+              prepared.statement.start.line);
+        return true;
+      }
+    }
     m_current = &prepared;
     debug("{}:{}: {}", prepared.statement.source, prepared.statement.start.line,
           prepared.printable.substr(0, prepared.printable.find('\n')));
@@ -352,6 +378,7 @@ class Runner {
   std::vector<Prepared> m_prepared;
   std::vector<std::string> m_secret_values;
   size_t m_script_count = 0;
+  size_t m_skipped = 0;  // by their skip-if query
   PgConnection m_connection;
   const Prepared* m_current = nullptr;
 };

@@ -160,8 +160,23 @@ class Splitter {
   }
 
   void skip_line_comment() {
+    const size_t start = m_at;
     const size_t newline = m_text.find('\n', m_at);
     m_at = newline == std::string_view::npos ? m_text.size() : newline + 1;
+    if (m_text.compare(start, k_skip_if_directive.size(), k_skip_if_directive) != 0) return;
+    if (m_begin || m_skip_if) fail(start, "a '-- shop-mzsql: skip if' line must stand alone just before its statement");
+    const size_t query_start = start + k_skip_if_directive.size();
+    const size_t query_end = newline == std::string_view::npos ? m_text.size() : newline;
+    auto query = split_statements(std::make_shared<const std::string>(m_text.substr(query_start, query_end - query_start)),
+                                  m_source);
+    if (query.size() != 1) fail(start, "'-- shop-mzsql: skip if' needs exactly one query");
+    // Positions in the file: the query sits on the directive's line, after the prefix.
+    const SourcePosition at = position_of(query_start);
+    query[0].start.column += at.column - 1;
+    query[0].start.line = at.line;
+    query[0].source_text = m_owner;
+    m_skip_if = std::make_shared<const Statement>(std::move(query[0]));
+    m_skip_if_offset = start;
   }
 
   void skip_block_comment() {
@@ -192,7 +207,10 @@ class Splitter {
         reference.offset -= *m_begin;
         statement.variables.push_back(std::move(reference));
       }
+      statement.skip_if = std::move(m_skip_if);
       m_statements.push_back(std::move(statement));
+    } else if (m_skip_if && m_at >= m_text.size()) {
+      fail(m_skip_if_offset, "'-- shop-mzsql: skip if' is not followed by a statement");
     }
     m_begin.reset();
     m_references.clear();
@@ -200,6 +218,10 @@ class Splitter {
 
   // Positions are computed incrementally: statements come in order.
   SourcePosition position_of(size_t offset) {
+    if (offset < m_position_offset) {  // an earlier place (an error about a directive): count again
+      m_position = SourcePosition{};
+      m_position_offset = 0;
+    }
     advance(m_position, m_text.substr(m_position_offset, offset - m_position_offset));
     m_position_offset = offset;
     return m_position;
@@ -216,6 +238,8 @@ class Splitter {
   std::optional<size_t> m_begin;  // first token of the statement being read
   size_t m_end = 0;               // just past its last token
   std::vector<VariableReference> m_references;
+  std::shared_ptr<const Statement> m_skip_if;  // for the next statement
+  size_t m_skip_if_offset = 0;
   std::vector<Statement> m_statements;
   SourcePosition m_position;
   size_t m_position_offset = 0;

@@ -36,7 +36,14 @@ struct Statement {
   std::string text;    // from its first token up to (not including) the ';'
   SourcePosition start;
   std::vector<VariableReference> variables;  // in order of offset
+  // From a "-- shop-mzsql: skip if <query>" line just before the statement: the
+  // statement is skipped when this query returns a row (for objects without IF NOT
+  // EXISTS, e.g. Materialize's CREATE CLUSTER).
+  std::shared_ptr<const Statement> skip_if;
 };
+
+// The directive that gives a statement its skip_if query.
+inline constexpr std::string_view k_skip_if_directive = "-- shop-mzsql: skip if ";
 
 // Thrown for text the splitter cannot finish (an unterminated quote, comment or
 // variable); names the position where the unterminated part began.
