@@ -1,0 +1,1 @@
+../01_connections.sql

@@ -1,0 +1,1 @@
+../03_pageviews.sql
