@@ -7,7 +7,7 @@
 # topics' end offsets. Time is wall-clock from start to exit (both wait for every
 # delivery report). Goal: shop-pageviews msgs/s >= 1.0 x kcat's; peak RSS <= 100 MB.
 #
-#   bench/pageviews.sh                     # 2,000,000 events, 3 rounds
+#   bench/pageviews.sh                     # 2,000,000 events, 5 rounds
 #   COUNT=500000 ROUNDS=5 bench/pageviews.sh
 #
 # Uses the Release build (build/bin; built if missing) and its own dev broker through
@@ -24,7 +24,7 @@ cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.."
 source bench/lib.sh
 
 count=${COUNT:-2000000}
-rounds=${ROUNDS:-3}
+rounds=${ROUNDS:-5}
 bin=build/bin
 work=$(mktemp -d)
 bench_on_exit "rm -rf -- '$work'"

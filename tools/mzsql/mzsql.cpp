@@ -58,7 +58,11 @@ Settings validate(const Options& options, const Environment& env) {
   return settings;
 }
 
-std::string read_stream(std::istream& in) { return {std::istreambuf_iterator<char>(in), {}}; }
+std::string read_stream(std::istream& in) {
+  std::ostringstream text;
+  text << in.rdbuf();
+  return std::move(text).str();
+}
 
 // The scripts named by the arguments, in order: a directory gives its *.sql files in
 // name order (not its subdirectories, e.g. sql/materialize/debezium/).
