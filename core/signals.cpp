@@ -16,6 +16,7 @@ std::atomic<int> g_signal_count{0};
 // Self-pipe: the handler writes a byte so sleep_unless_stopped() wakes up at once.
 int g_wake_pipe[2] = {-1, -1};
 std::once_flag g_install_once;
+std::atomic<void (*)()> g_immediate_exit_hook{nullptr};
 
 void wake_sleepers() noexcept {
   if (g_wake_pipe[1] >= 0) {
@@ -26,7 +27,9 @@ void wake_sleepers() noexcept {
 
 extern "C" void handle_stop_signal(int signal_number) {
   if (g_signal_count.fetch_add(1) >= 1) {
-    // Second signal: the user insists. Exit now, skipping destructors and flushing.
+    // Second signal: the user insists. Exit now, skipping destructors and flushing, after
+    // the one async-signal-safe hook (e.g. restoring the terminal).
+    if (auto hook = g_immediate_exit_hook.load(); hook != nullptr) hook();
     ::_exit(128 + signal_number);
   }
   g_stop_signal.store(signal_number);
@@ -56,6 +59,8 @@ void install_signal_handlers() {
     ::sigaction(SIGPIPE, &ignore, nullptr);
   });
 }
+
+void set_immediate_exit_hook(void (*hook)()) noexcept { g_immediate_exit_hook.store(hook); }
 
 bool stop_requested() noexcept { return g_stop_signal.load() != 0; }
 int stop_signal() noexcept {

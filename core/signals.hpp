@@ -10,6 +10,10 @@ namespace shop {
 // wake sleepers (async-signal-safe).
 void install_signal_handlers();
 
+// A function the handler calls just before exiting on a second signal; it must be
+// async-signal-safe (write(), tcsetattr()). nullptr removes it.
+void set_immediate_exit_hook(void (*hook)()) noexcept;
+
 // True once a stop was requested (by a signal or request_stop()).
 [[nodiscard]] bool stop_requested() noexcept;
 // The signal that asked for the stop, or 0.

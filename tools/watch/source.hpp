@@ -1,0 +1,68 @@
+#pragma once
+// Where changes come from: a SUBSCRIBE cursor (Materialize) or a query polled and
+// diffed (any PostgreSQL-wire server), both feeding the same state machine and the same
+// sink. Both ride out a lost connection: reconnect with capped backoff, take the result
+// afresh and emit only its difference from what was already emitted.
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/postgres.hpp"
+#include "state.hpp"
+
+namespace shop::watch {
+
+struct ColumnInfo {
+  std::string name;
+  ColumnKind kind;
+};
+
+// Receives what a source produces, on the source's thread.
+class Sink {
+ public:
+  virtual ~Sink() = default;
+  // The result's columns (with --key: key columns first), before any change; again
+  // after a reconnect (the same columns).
+  virtual void columns(const std::vector<ColumnInfo>& columns) = 0;
+  virtual void changes(const std::vector<Change>& changes) = 0;
+  virtual void keyed_changes(const std::vector<KeyedChange>& changes) = 0;
+  // The latest complete timestamp (progress), also when nothing changed.
+  virtual void progress(const std::string& timestamp) = 0;
+  // Connection status for people: "" when connected, else what is going on.
+  virtual void status(const std::string& text) = 0;
+  // True once the sink has had enough (--count reached, the table closed).
+  [[nodiscard]] virtual bool done() const = 0;
+};
+
+enum class Mode { subscribe, poll };
+
+struct SourceSettings {
+  std::string conninfo;                   // "" = libpq's PG* variables
+  std::string query;                      // a SELECT (a bare view name already expanded)
+  Mode mode = Mode::poll;
+  std::vector<std::string> key_columns;   // --key
+  bool snapshot = true;                   // --no-snapshot: false
+  std::string as_of;                      // --as-of
+  std::string up_to;                      // --up-to
+  std::chrono::nanoseconds interval{std::chrono::seconds(1)};   // poll mode
+  std::chrono::nanoseconds retry_for{std::chrono::seconds(60)};  // without a connection
+  // Tests against PostgreSQL: a query whose rows look like SUBSCRIBE ... WITH (PROGRESS)
+  // output, read through the same cursor code; an empty FETCH ends it.
+  std::string cursor_query;
+};
+
+// True when the server is Materialize (it has mz_version()).
+[[nodiscard]] bool is_materialize(PGconn* connection);
+
+// Runs until the sink is done, a stop is requested, or (subscribe) UP TO is reached.
+// Throws Error for a bad query (the server's message) or when no connection could be
+// made for retry_for.
+void run_source(const SourceSettings& settings, Sink& sink);
+
+// The SUBSCRIBE statement shop-watch declares its cursor for; with `resume_from`, the
+// same AS OF that complete timestamp (to resume after a reconnect).
+[[nodiscard]] std::string subscribe_statement(const SourceSettings& settings,
+                                              const std::optional<std::string>& resume_from = std::nullopt);
+
+}  // namespace shop::watch

@@ -1,0 +1,127 @@
+#include "state.hpp"
+
+#include "core/error.hpp"
+
+namespace shop::watch {
+
+bool timestamp_less(const std::string& a, const std::string& b) noexcept {
+  // Decimal integers without leading zeros: the shorter is smaller; same length compares
+  // as text. (A fractional part, which mz_timestamp never has, compares as text.)
+  const size_t a_digits = a.find('.') == std::string::npos ? a.size() : a.find('.');
+  const size_t b_digits = b.find('.') == std::string::npos ? b.size() : b.find('.');
+  if (a_digits != b_digits) return a_digits < b_digits;
+  return a < b;
+}
+
+void ResultState::stage(std::string timestamp, int64_t diff, Row row) {
+  m_staged[std::move(timestamp)].emplace_back(std::move(row), diff);
+}
+
+void ResultState::apply(const Change& change) {
+  auto [entry, inserted] = m_rows.try_emplace(change.row, 0);
+  entry->second += change.diff;
+  m_row_count = static_cast<uint64_t>(static_cast<int64_t>(m_row_count) + change.diff);
+  if (entry->second == 0) {
+    m_rows.erase(entry);
+  } else if (entry->second < 0) {
+    // A row removed more often than it was there: the server and we disagree. Keep
+    // counting (a later addition may restore it) but never show it.
+    throw Error("the server removed a row that was not in the result (" + change.timestamp + ")");
+  }
+}
+
+std::vector<Change> ResultState::close() {
+  std::vector<Change> changes;
+  for (auto& [timestamp, staged] : m_staged) {
+    // Net diff per row, keyed by its first occurrence in `staged` (not modified meanwhile).
+    std::unordered_map<std::string_view, size_t> first;
+    std::vector<int64_t> net(staged.size(), 0);
+    for (size_t i = 0; i < staged.size(); ++i) {
+      const auto [entry, inserted] = first.try_emplace(staged[i].first, i);
+      net[entry->second] += staged[i].second;
+    }
+    for (const bool removals : {true, false}) {
+      for (size_t i = 0; i < staged.size(); ++i) {
+        if (net[i] == 0 || (net[i] < 0) != removals) continue;
+        changes.push_back({timestamp, net[i], staged[i].first});
+        apply(changes.back());
+      }
+    }
+  }
+  m_staged.clear();
+  return changes;
+}
+
+std::vector<Change> ResultState::replace(Rows rows, const std::string& timestamp) {
+  std::vector<Change> changes;
+  for (const auto& [row, count] : m_rows) {
+    const auto found = rows.find(row);
+    const int64_t now = found == rows.end() ? 0 : found->second;
+    if (now < count) changes.push_back({timestamp, now - count, row});
+  }
+  for (const auto& [row, count] : rows) {
+    const auto found = m_rows.find(row);
+    const int64_t before = found == m_rows.end() ? 0 : found->second;
+    if (count > before) changes.push_back({timestamp, count - before, row});
+  }
+  m_rows = std::move(rows);
+  m_row_count = 0;
+  for (const auto& [row, count] : m_rows) m_row_count += static_cast<uint64_t>(count);
+  return changes;
+}
+
+void KeyedState::stage(std::string timestamp, KeyedKind kind, Row key, Row value) {
+  auto& staged = m_staged[timestamp];
+  staged.push_back({std::move(timestamp), kind, std::move(key), std::move(value)});
+}
+
+std::vector<KeyedChange> KeyedState::close() {
+  std::vector<KeyedChange> changes;
+  for (auto& [timestamp, staged] : m_staged) {
+    // The last state of each key at this timestamp, in the order keys first appeared.
+    std::unordered_map<std::string_view, size_t> last;
+    std::vector<size_t> order;
+    for (size_t i = 0; i < staged.size(); ++i) {
+      if (staged[i].kind == KeyedKind::key_violation) {
+        changes.push_back(staged[i]);
+        continue;
+      }
+      auto [entry, inserted] = last.try_emplace(staged[i].key, i);
+      if (inserted) {
+        order.push_back(i);
+      } else {
+        entry->second = i;
+      }
+    }
+    for (const size_t first : order) {
+      const KeyedChange& change = staged[last.at(staged[first].key)];
+      const auto found = m_rows.find(change.key);
+      if (change.kind == KeyedKind::remove) {
+        if (found == m_rows.end()) continue;
+        m_rows.erase(found);
+        changes.push_back({change.timestamp, KeyedKind::remove, change.key, {}});
+      } else {
+        if (found != m_rows.end() && found->second == change.value) continue;
+        m_rows[change.key] = change.value;
+        changes.push_back(change);
+      }
+    }
+  }
+  m_staged.clear();
+  return changes;
+}
+
+std::vector<KeyedChange> KeyedState::replace(Rows rows, const std::string& timestamp) {
+  std::vector<KeyedChange> changes;
+  for (const auto& [key, value] : m_rows) {
+    if (!rows.contains(key)) changes.push_back({timestamp, KeyedKind::remove, key, {}});
+  }
+  for (const auto& [key, value] : rows) {
+    const auto found = m_rows.find(key);
+    if (found == m_rows.end() || found->second != value) changes.push_back({timestamp, KeyedKind::upsert, key, value});
+  }
+  m_rows = std::move(rows);
+  return changes;
+}
+
+}  // namespace shop::watch

@@ -1,0 +1,92 @@
+#pragma once
+// The one state machine behind every source (DESIGN.md, issue "shop-watch"): the current
+// result as a multiset of rows, changed by (timestamp, diff, row) changes that are held
+// back until progress closes their timestamp, so every state seen is consistent at one
+// timestamp. Poll mode and a resynchronisation after a reconnect replace the whole
+// result and get back only the difference. Memory is proportional to the result.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "row.hpp"
+
+namespace shop::watch {
+
+// Timestamps are decimal text (Materialize's mz_timestamp, or epoch milliseconds in poll
+// mode); this orders them as numbers.
+[[nodiscard]] bool timestamp_less(const std::string& a, const std::string& b) noexcept;
+
+struct Change {
+  std::string timestamp;
+  int64_t diff;  // +n: n more copies of the row, -n: n fewer
+  Row row;
+};
+
+class ResultState {
+ public:
+  using Rows = std::unordered_map<Row, int64_t>;
+
+  // Holds a change back until close() (a SUBSCRIBE row before its progress row).
+  void stage(std::string timestamp, int64_t diff, Row row);
+  // Applies everything staged: per timestamp, in timestamp order, the net change of
+  // each row (changes that cancel out vanish), removals before additions (an update
+  // reads as -old, +new). Returns what changed.
+  std::vector<Change> close();
+  // Drops what is staged (a subscription lost before its progress).
+  void discard_staged() { m_staged.clear(); }
+  [[nodiscard]] bool has_staged() const noexcept { return !m_staged.empty(); }
+
+  // Makes `rows` the whole result (a poll, or a fresh snapshot after a reconnect) and
+  // returns the difference from the previous one as changes at `timestamp`.
+  std::vector<Change> replace(Rows rows, const std::string& timestamp);
+
+  [[nodiscard]] const Rows& rows() const noexcept { return m_rows; }
+  // Rows counted with their multiplicity.
+  [[nodiscard]] uint64_t row_count() const noexcept { return m_row_count; }
+
+ private:
+  void apply(const Change& change);
+
+  Rows m_rows;
+  uint64_t m_row_count = 0;
+  // Staged changes per timestamp, in arrival order.
+  std::map<std::string, std::vector<std::pair<Row, int64_t>>, bool (*)(const std::string&, const std::string&) noexcept>
+      m_staged{&timestamp_less};
+};
+
+// With --key: the result as a map from key to value (SUBSCRIBE ... ENVELOPE UPSERT, or
+// poll mode with key columns).
+enum class KeyedKind { upsert, remove, key_violation };
+
+struct KeyedChange {
+  std::string timestamp;
+  KeyedKind kind;
+  Row key;
+  Row value;  // empty for remove
+};
+
+class KeyedState {
+ public:
+  using Rows = std::unordered_map<Row, Row>;  // key -> value
+
+  void stage(std::string timestamp, KeyedKind kind, Row key, Row value);
+  // Per timestamp in order, the last state of each key: an upsert that changes the
+  // value (or adds the key), a remove of a key that was there, key violations as they
+  // came. Returns what changed.
+  std::vector<KeyedChange> close();
+  void discard_staged() { m_staged.clear(); }
+  [[nodiscard]] bool has_staged() const noexcept { return !m_staged.empty(); }
+
+  std::vector<KeyedChange> replace(Rows rows, const std::string& timestamp);
+
+  [[nodiscard]] const Rows& rows() const noexcept { return m_rows; }
+
+ private:
+  Rows m_rows;
+  std::map<std::string, std::vector<KeyedChange>, bool (*)(const std::string&, const std::string&) noexcept> m_staged{
+      &timestamp_less};
+};
+
+}  // namespace shop::watch

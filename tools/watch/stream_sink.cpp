@@ -1,0 +1,144 @@
+#include "stream_sink.hpp"
+
+#include <algorithm>
+
+#include "core/diagnostics.hpp"
+#include "core/summary.hpp"
+
+namespace shop::watch {
+namespace {
+
+// A timestamp as a JSON number when it is one (mz_timestamp, epoch milliseconds).
+void append_json_timestamp(std::string& out, const std::string& timestamp) {
+  const bool digits = !timestamp.empty() && std::all_of(timestamp.begin(), timestamp.end(), [](char c) {
+    return c >= '0' && c <= '9';
+  });
+  if (digits) {
+    out += timestamp;
+  } else {
+    append_json_string(out, timestamp);
+  }
+}
+
+}  // namespace
+
+StreamSink::StreamSink(StreamFormat format, StdoutWriter& out, uint64_t count_limit, size_t key_count)
+    : m_format(format), m_out(out), m_count_limit(count_limit), m_key_count(key_count) {}
+
+void StreamSink::columns(const std::vector<ColumnInfo>& columns) {
+  m_columns = columns;
+  if (m_format != StreamFormat::csv || m_header_written) return;
+  std::string header = m_key_count > 0 ? "ts,state" : "ts,diff";
+  for (const auto& column : columns) {
+    header += ',';
+    append_csv_field(header, column.name);
+  }
+  header += '\n';
+  m_out.write(header);
+  m_header_written = true;
+}
+
+void StreamSink::append_fields(std::string& line, std::string_view row, char separator) {
+  const auto fields = fields_of(row);
+  for (size_t i = 0; i < fields.size(); ++i) {
+    line += separator;
+    if (!fields[i]) {
+      if (m_format == StreamFormat::changes) line += "\\N";  // COPY's NULL; CSV leaves it empty
+    } else if (m_format == StreamFormat::csv) {
+      append_csv_field(line, *fields[i]);
+    } else {
+      append_tsv_field(line, *fields[i]);
+    }
+  }
+}
+
+void StreamSink::append_json_object(std::string& line, std::string_view row, size_t first_column) {
+  const auto fields = fields_of(row);
+  line += '{';
+  for (size_t i = 0; i < fields.size(); ++i) {
+    const ColumnInfo& column = m_columns.at(first_column + i);
+    if (i > 0) line += ", ";
+    append_json_string(line, column.name);
+    line += ": ";
+    if (fields[i]) {
+      append_json_value(line, *fields[i], column.kind);
+    } else {
+      line += "null";
+    }
+  }
+  line += '}';
+}
+
+void StreamSink::changes(const std::vector<Change>& changes) {
+  std::string text;
+  for (const auto& change : changes) {
+    if (done()) break;
+    if (m_format == StreamFormat::jsonl) {
+      text += "{\"ts\": ";
+      append_json_timestamp(text, change.timestamp);
+      text += ", \"diff\": " + std::to_string(change.diff) + ", \"row\": ";
+      append_json_object(text, change.row, 0);
+      text += "}\n";
+    } else {
+      const char separator = m_format == StreamFormat::csv ? ',' : '\t';
+      text += change.timestamp;
+      text += separator;
+      text += change.diff > 0 ? "+" + std::to_string(change.diff) : std::to_string(change.diff);
+      append_fields(text, change.row, separator);
+      text += '\n';
+    }
+    ++m_emitted;
+    if (text.size() >= (1 << 16)) {
+      m_out.write(text);
+      text.clear();
+    }
+  }
+  m_out.write(text);
+  m_out.flush();
+}
+
+void StreamSink::keyed_changes(const std::vector<KeyedChange>& changes) {
+  std::string text;
+  for (const auto& change : changes) {
+    if (done()) break;
+    const char* state = change.kind == KeyedKind::upsert   ? "upsert"
+                        : change.kind == KeyedKind::remove ? "delete"
+                                                           : "key_violation";
+    if (m_format == StreamFormat::jsonl) {
+      text += "{\"ts\": ";
+      append_json_timestamp(text, change.timestamp);
+      text += ", \"state\": \"";
+      text += state;
+      text += "\", \"key\": ";
+      append_json_object(text, change.key, 0);
+      text += ", \"value\": ";
+      if (change.kind == KeyedKind::upsert) {
+        append_json_object(text, change.value, m_key_count);
+      } else {
+        text += "null";
+      }
+      text += "}\n";
+    } else {
+      const char separator = m_format == StreamFormat::csv ? ',' : '\t';
+      text += change.timestamp;
+      text += separator;
+      text += state;
+      append_fields(text, change.key, separator);
+      if (change.kind == KeyedKind::upsert) append_fields(text, change.value, separator);
+      text += '\n';
+    }
+    ++m_emitted;
+  }
+  m_out.write(text);
+  m_out.flush();
+}
+
+void StreamSink::progress(const std::string& /*timestamp*/) {}
+
+void StreamSink::status(const std::string& text) {
+  if (text == m_status) return;
+  m_status = text;
+  info("{}", text.empty() ? std::string("connected again") : text);
+}
+
+}  // namespace shop::watch

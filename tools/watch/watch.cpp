@@ -1,0 +1,266 @@
+#include "watch.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <exception>
+#include <mutex>
+#include <regex>
+#include <thread>
+
+#include "core/duration.hpp"
+#include "core/error.hpp"
+#include "core/output.hpp"
+#include "core/signals.hpp"
+#include "source.hpp"
+#include "stream_sink.hpp"
+#include "table_model.hpp"
+#include "table_screen.hpp"
+
+namespace shop::watch {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> items;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t comma = text.find(',', start);
+    std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    item.erase(0, item.find_first_not_of(' '));
+    item.erase(item.find_last_not_of(' ') + 1);
+    if (!item.empty()) items.push_back(item);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return items;
+}
+
+// The table's sink: the source thread updates the model under the mutex; the screen
+// thread draws from it.
+class TableSink final : public Sink {
+ public:
+  TableSink(TableModel& model, std::mutex& mutex, uint64_t count_limit)
+      : m_model(model), m_mutex(mutex), m_count_limit(count_limit) {}
+
+  void columns(const std::vector<ColumnInfo>& columns) override {
+    std::lock_guard lock(m_mutex);
+    if (m_model.columns().empty()) m_pending_columns = columns;
+  }
+  void changes(const std::vector<Change>& changes) override {
+    std::lock_guard lock(m_mutex);
+    take_columns();
+    m_model.apply(changes, Clock::now());
+    m_changes += changes.size();
+  }
+  void keyed_changes(const std::vector<KeyedChange>& changes) override {
+    std::lock_guard lock(m_mutex);
+    take_columns();
+    m_model.apply(changes, Clock::now());
+    m_changes += changes.size();
+  }
+  void progress(const std::string& timestamp) override {
+    std::lock_guard lock(m_mutex);
+    take_columns();
+    m_model.progress(timestamp, Clock::now());
+  }
+  void status(const std::string& text) override {
+    std::lock_guard lock(m_mutex);
+    m_status = text;
+  }
+  [[nodiscard]] bool done() const override { return m_count_limit != 0 && m_changes.load() >= m_count_limit; }
+
+  // Under the mutex.
+  [[nodiscard]] const std::string& status_text() const { return m_status; }
+  std::function<void(const std::vector<ColumnInfo>&)> on_columns;  // set before the source starts
+
+ private:
+  void take_columns() {
+    if (m_pending_columns.empty()) return;
+    on_columns(m_pending_columns);
+    m_pending_columns.clear();
+  }
+
+  TableModel& m_model;
+  std::mutex& m_mutex;
+  uint64_t m_count_limit;
+  std::atomic<uint64_t> m_changes{0};
+  std::vector<ColumnInfo> m_pending_columns;
+  std::string m_status;
+};
+
+// Stops the run after --duration (a stop request, as a signal would).
+class DurationLimit {
+ public:
+  explicit DurationLimit(std::chrono::nanoseconds duration) {
+    if (duration <= std::chrono::nanoseconds::zero()) return;
+    m_thread = std::thread([this, duration] {
+      std::unique_lock lock(m_mutex);
+      if (!m_finished.wait_for(lock, duration, [this] { return m_done; })) request_stop();
+    });
+  }
+  ~DurationLimit() {
+    {
+      std::lock_guard lock(m_mutex);
+      m_done = true;
+    }
+    m_finished.notify_all();
+    if (m_thread.joinable()) m_thread.join();
+  }
+
+ private:
+  std::mutex m_mutex;
+  std::condition_variable m_finished;
+  bool m_done = false;
+  std::thread m_thread;
+};
+
+int run_table(const Options& options, const SourceSettings& settings) {
+  TableModel model;
+  std::mutex mutex;
+  TableSink sink(model, mutex, options.count);
+  ScreenInfo info;
+  info.query = settings.query;
+  info.limit = options.limit;
+  sink.on_columns = [&](const std::vector<ColumnInfo>& columns) {
+    model.set_columns(columns, settings.key_columns.size());
+    model.set_order(parse_order_by(options.order_by, columns));
+    if (!options.bar.empty()) {
+      const auto order = parse_order_by(options.bar, columns);
+      if (order.size() != 1) throw UsageError("--bar: name one numeric column");
+      info.bar_column = order[0].column;
+    }
+  };
+  std::exception_ptr failure;
+  std::atomic<bool> source_finished{false};
+  std::thread source([&] {
+    try {
+      run_source(settings, sink);
+    } catch (...) {
+      failure = std::current_exception();
+      request_stop();
+    }
+    source_finished = true;
+  });
+  {
+    const char* no_color = std::getenv("NO_COLOR");
+    TableScreen screen(no_color == nullptr || *no_color == '\0');
+    while (!stop_requested() && !source_finished) {
+      {
+        std::lock_guard lock(mutex);
+        info.status = sink.status_text();
+        screen.draw(model, info, Clock::now());
+      }
+      if (!screen.handle_input(std::chrono::milliseconds(100))) break;
+    }
+  }  // the terminal is restored here, before any message
+  request_stop();
+  source.join();
+  if (failure) std::rethrow_exception(failure);
+  return 0;
+}
+
+}  // namespace
+
+void add_options(CLI::App& app, Options& options) {
+  app.add_option("query", options.query, "A SELECT query, or the name of a view (SELECT * FROM it)")
+      ->required()
+      ->type_name("QUERY|VIEW");
+  app.add_option("--url", options.url,
+                 fmt::format("Materialize or PostgreSQL URL (default: $DATABASE_URL, libpq's PG* variables, else {})",
+                             k_default_postgres_url))
+      ->type_name("URL");
+  app.add_option("--mode", options.mode,
+                 "subscribe (Materialize's SUBSCRIBE), poll (re-run the query and diff), or auto (subscribe on "
+                 "Materialize)")
+      ->check(CLI::IsMember({"auto", "subscribe", "poll"}))
+      ->type_name("MODE");
+  app.add_option("--interval", options.interval, "Poll mode: re-run the query this often")->type_name("D");
+  app.add_flag("--no-snapshot", options.no_snapshot, "Subscribe: only changes from now on, not the current result");
+  app.add_option("--as-of", options.as_of, "Subscribe: start at this timestamp (AS OF)")->type_name("TS");
+  app.add_option("--up-to", options.up_to, "Subscribe: end before this timestamp (UP TO)")->type_name("TS");
+  app.add_option("--key", options.key, "Key columns: changes become upserts and deletes (ENVELOPE UPSERT)")
+      ->type_name("COL[,COL...]");
+  app.add_option("--format", options.format,
+                 "table (live, full screen; default on a terminal), changes (default otherwise), jsonl or csv")
+      ->check(CLI::IsMember({"table", "changes", "jsonl", "csv"}))
+      ->type_name("FORMAT");
+  app.add_option("--order-by", options.order_by, "Table: row order, e.g. 'revenue desc, item_id'")->type_name("COLS");
+  app.add_option("--limit", options.limit, "Table: show the first N rows (default: what fits)")->type_name("N");
+  app.add_option("--bar", options.bar, "Table: draw a bar for this numeric column beside each row")->type_name("COL");
+  app.add_option("--count", options.count, "Exit after N changes")->type_name("N");
+  app.add_option("--duration", options.duration, "Exit after this long, e.g. 30s")->type_name("D");
+  app.add_option("--retry-for", options.retry_for, "Give up (exit 1) after this long without a connection")
+      ->type_name("D");
+  app.add_option("--cursor-query", options.cursor_query,
+                 "Testing: declare the cursor for this query (rows shaped like SUBSCRIBE ... WITH (PROGRESS))")
+      ->group("");
+  add_verbosity_flags(app, options.report);
+  app.footer(
+      "changes: timestamp, +N/-N (with --key: upsert/delete), then the columns, tab-separated (\\N for NULL).\n"
+      "jsonl: {\"ts\": ..., \"diff\": 1, \"row\": {...}}; with --key {\"ts\": ..., \"state\": \"upsert\", \"key\": {...}, "
+      "\"value\": {...}}.\n"
+      "In the table, + marks an inserted row, ~ an updated one, - a removed one, for a moment. q quits.");
+}
+
+int run(const Options& options, const Environment& env) {
+  install_signal_handlers();
+  apply_verbosity(options.report);
+  SourceSettings settings;
+  settings.conninfo = resolve_postgres_url(options.url, env).value;
+  static const std::regex k_bare_name(R"(^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*){0,2}$)");
+  settings.query = std::regex_match(options.query, k_bare_name) ? "SELECT * FROM " + options.query : options.query;
+  settings.key_columns = split_list(options.key);
+  settings.snapshot = !options.no_snapshot;
+  settings.as_of = options.as_of;
+  settings.up_to = options.up_to;
+  settings.interval = parse_duration(options.interval, "--interval");
+  if (settings.interval <= std::chrono::nanoseconds::zero()) throw UsageError("--interval: must be greater than 0");
+  settings.retry_for = parse_duration(options.retry_for, "--retry-for");
+  settings.cursor_query = options.cursor_query;
+  const auto duration = options.duration.empty() ? std::chrono::nanoseconds::zero()
+                                                 : parse_duration(options.duration, "--duration");
+  const bool timestamps_given = options.no_snapshot || !options.as_of.empty() || !options.up_to.empty();
+  const std::string format = !options.format.empty() ? options.format : (::isatty(STDOUT_FILENO) != 0 ? "table" : "changes");
+  if (format != "table" && (!options.order_by.empty() || options.limit > 0 || !options.bar.empty())) {
+    throw UsageError("--order-by, --limit and --bar: only with --format table");
+  }
+
+  if (options.mode == "subscribe" || !options.cursor_query.empty()) {
+    settings.mode = Mode::subscribe;
+  } else if (options.mode == "poll") {
+    settings.mode = Mode::poll;
+  } else {
+    const auto connection = connect_postgres(settings.conninfo);
+    settings.mode = is_materialize(connection.get()) ? Mode::subscribe : Mode::poll;
+    debug("{}: {} mode", describe_postgres_target(settings.conninfo),
+          settings.mode == Mode::subscribe ? "Materialize, subscribe" : "not Materialize, poll");
+  }
+  if (settings.mode == Mode::poll && timestamps_given) {
+    throw UsageError("--no-snapshot, --as-of and --up-to: only in subscribe mode (Materialize)");
+  }
+
+  DurationLimit limit(duration);
+  if (format == "table") return run_table(options, settings);
+  const StreamFormat stream = format == "jsonl" ? StreamFormat::jsonl
+                              : format == "csv" ? StreamFormat::csv
+                                                : StreamFormat::changes;
+  StdoutWriter out(1 << 18);
+  StreamSink sink(stream, out, options.count, settings.key_columns.size());
+  run_source(settings, sink);
+  out.flush();
+  return 0;
+}
+
+int run(int argc, const char* const* argv) {
+  Options options;
+  return run_tool(
+      "watch", "A query's changes, live: a table for people, a stream for programs", argc, argv,
+      [&](CLI::App& app) { add_options(app, options); }, [&] { return run(options); });
+}
+
+}  // namespace shop::watch
