@@ -73,7 +73,12 @@ void TableModel::note_changes(size_t count, Clock::time_point now) {
   while (!m_recent.empty() && now - m_recent.front().first > k_rate_window) m_recent.pop_front();
 }
 
+void TableModel::prune(Clock::time_point now) {
+  std::erase_if(m_removed, [&](const auto& item) { return now - item.second.marked_at >= m_highlight; });
+}
+
 void TableModel::apply(const std::vector<Change>& changes, Clock::time_point now) {
+  prune(now);
   // First columns of the rows this batch removes entirely, to recognise updates.
   std::unordered_map<std::string, Row> removed_by_first;
   for (const auto& change : changes) {
@@ -113,6 +118,7 @@ void TableModel::apply(const std::vector<Change>& changes, Clock::time_point now
 }
 
 void TableModel::apply(const std::vector<KeyedChange>& changes, Clock::time_point now) {
+  prune(now);
   for (const auto& change : changes) {
     if (change.kind == KeyedKind::key_violation) continue;
     auto found = m_rows.find(change.key);
@@ -136,10 +142,12 @@ void TableModel::apply(const std::vector<KeyedChange>& changes, Clock::time_poin
 void TableModel::progress(const std::string& timestamp, Clock::time_point /*now*/) { m_last_timestamp = timestamp; }
 
 bool TableModel::before(const DisplayRow& a, const DisplayRow& b) const {
+  // NULLs come last whatever the direction, as in Materialize's and PostgreSQL's
+  // default ordering of ascending columns; returns -2/2 for them so the caller keeps it.
   auto compare = [&](size_t column) {
     const auto& x = a.cells.at(column);
     const auto& y = b.cells.at(column);
-    if (!x || !y) return x ? -1 : (y ? 1 : 0);  // NULLs last
+    if (!x || !y) return x ? -2 : (y ? 2 : 0);
     if (m_columns.at(column).kind == ColumnKind::number) {
       const double dx = std::strtod(x->c_str(), nullptr);
       const double dy = std::strtod(y->c_str(), nullptr);
@@ -155,6 +163,7 @@ bool TableModel::before(const DisplayRow& a, const DisplayRow& b) const {
   }
   for (const auto& order : m_order) {
     const int r = compare(order.column);
+    if (r == -2 || r == 2) return r < 0;
     if (r != 0) return order.descending ? r > 0 : r < 0;
   }
   return false;

@@ -68,6 +68,8 @@ class TableModel {
 
   void mark(Entry& entry, Mark mark, Clock::time_point now) const;
   void note_changes(size_t count, Clock::time_point now);
+  // Forgets removed rows whose mark has faded (memory stays proportional to the result).
+  void prune(Clock::time_point now);
   [[nodiscard]] bool before(const DisplayRow& a, const DisplayRow& b) const;
 
   std::chrono::milliseconds m_highlight;
