@@ -18,7 +18,7 @@ readonly PACKAGES=(
   cmake ninja-build g++ pkg-config
   libcli11-dev libfmt-dev librdkafka-dev libmysqlcppconn-dev libpq-dev
   libsimdjson-dev libgtest-dev libncurses-dev libmimalloc-dev
-  mariadb-server mariadb-client postgresql postgresql-client kcat
+  mariadb-server mariadb-client postgresql postgresql-client kcat tmux
 )
 
 missing=()
