@@ -7,6 +7,7 @@
 #                                    (default /tmp/shopstream-bench), stopped again on exit if
 #                                    started here; sets BENCH_HOST, BENCH_PORT and the
 #                                    BENCH_CLIENT array (the mariadb client, as root)
+#   bench_start_postgres             PostgreSQL likewise; sets BENCH_PG_URL (superuser postgres)
 #   bench_start_kafka                the Kafka dev broker (build/support/kafka-dev-broker)
 #                                    likewise; sets BENCH_BROKERS (host:port)
 #   bench_topic_messages TOPIC       messages ever appended to TOPIC (sum of its partitions'
@@ -73,4 +74,15 @@ bench_topic_messages() {
   [[ -n $partitions ]] || die "topic $1 not found"
   for ((p = 0; p < partitions; p++)); do queries+=(-t "$1:$p:-1"); done
   kcat -Q -b "$BENCH_BROKERS" -m 10 "${queries[@]}" | awk '{ total += $NF } END { print total + 0 }'
+}
+
+# shellcheck disable=SC2034  # BENCH_* are for the scripts that source this file
+bench_start_postgres() {
+  command -v psql >/dev/null || die "psql is missing (apt-get install postgresql-client)"
+  export SHOP_SERVICES_DIR=${SHOP_SERVICES_DIR:-/tmp/shopstream-bench}
+  if ! scripts/services.sh env | grep -q DATABASE_URL; then
+    bench_on_exit 'scripts/services.sh stop postgres >/dev/null 2>&1'
+  fi
+  eval "$(scripts/services.sh start postgres)"
+  BENCH_PG_URL=$DATABASE_URL
 }

@@ -103,6 +103,10 @@ class SourceRun {
   }
 
  private:
+  [[nodiscard]] ResultState::Emit emit() {
+    return [this](const std::string& timestamp, int64_t diff, std::string_view row) { m_sink.change(timestamp, diff, row); };
+  }
+
   [[nodiscard]] bool finished() const { return stop_requested() || m_sink.done() || m_reached_up_to; }
 
   // After a lost connection: waits with backoff; false when stopping or out of time.
@@ -147,6 +151,7 @@ class SourceRun {
     while (!finished()) {
       const std::string timestamp = epoch_milliseconds();
       ResultState::Rows rows;
+      rows.reserve(m_plain.rows().size());  // the last result's size: no rehashing on the way
       KeyedState::Rows keyed;
       execute(connection, "BEGIN");
       execute(connection, "DECLARE shop_watch_poll NO SCROLL CURSOR FOR " + m_settings.query);
@@ -175,7 +180,8 @@ class SourceRun {
       execute(connection, "COMMIT");
       if (stop_requested()) return;
       if (m_keys.empty()) {
-        m_sink.changes(m_plain.replace(std::move(rows), timestamp));
+        m_plain.replace(std::move(rows), timestamp, emit());
+        m_sink.end_changes();
       } else {
         m_sink.keyed_changes(m_keyed.replace(std::move(keyed), timestamp));
       }
@@ -275,13 +281,15 @@ class SourceRun {
             if (keyed) {
               m_sink.keyed_changes(m_keyed.replace(std::move(keyed_snapshot), timestamp));
             } else {
-              m_sink.changes(m_plain.replace(std::move(snapshot), timestamp));
+              m_plain.replace(std::move(snapshot), timestamp, emit());
+              m_sink.end_changes();
             }
             resync = false;
           } else if (keyed) {
             m_sink.keyed_changes(m_keyed.close());
           } else {
-            m_sink.changes(m_plain.close());
+            m_plain.close(emit());
+            m_sink.end_changes();
           }
           m_last_progress = timestamp;
           m_sink.progress(timestamp);

@@ -25,7 +25,9 @@ class Sink {
   // The result's columns (with --key: key columns first), before any change; again
   // after a reconnect (the same columns).
   virtual void columns(const std::vector<ColumnInfo>& columns) = 0;
-  virtual void changes(const std::vector<Change>& changes) = 0;
+  // One change (`row` valid only during the call); end_changes() closes each batch.
+  virtual void change(const std::string& timestamp, int64_t diff, std::string_view row) = 0;
+  virtual void end_changes() = 0;
   virtual void keyed_changes(const std::vector<KeyedChange>& changes) = 0;
   // The latest complete timestamp (progress), also when nothing changed.
   virtual void progress(const std::string& timestamp) = 0;

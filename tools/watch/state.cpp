@@ -17,21 +17,19 @@ void ResultState::stage(std::string timestamp, int64_t diff, Row row) {
   m_staged[std::move(timestamp)].emplace_back(std::move(row), diff);
 }
 
-void ResultState::apply(const Change& change) {
-  auto [entry, inserted] = m_rows.try_emplace(change.row, 0);
-  entry->second += change.diff;
-  m_row_count = static_cast<uint64_t>(static_cast<int64_t>(m_row_count) + change.diff);
+void ResultState::apply(const std::string& timestamp, int64_t diff, const Row& row) {
+  auto [entry, inserted] = m_rows.try_emplace(row, 0);
+  entry->second += diff;
+  m_row_count = static_cast<uint64_t>(static_cast<int64_t>(m_row_count) + diff);
   if (entry->second == 0) {
     m_rows.erase(entry);
   } else if (entry->second < 0) {
-    // A row removed more often than it was there: the server and we disagree. Keep
-    // counting (a later addition may restore it) but never show it.
-    throw Error("the server removed a row that was not in the result (" + change.timestamp + ")");
+    // The server and we disagree about the result: nothing shown from here is right.
+    throw Error("the server removed a row that was not in the result (" + timestamp + ")");
   }
 }
 
-std::vector<Change> ResultState::close() {
-  std::vector<Change> changes;
+void ResultState::close(const Emit& emit) {
   for (auto& [timestamp, staged] : m_staged) {
     // Net diff per row, keyed by its first occurrence in `staged` (not modified meanwhile).
     std::unordered_map<std::string_view, size_t> first;
@@ -43,30 +41,53 @@ std::vector<Change> ResultState::close() {
     for (const bool removals : {true, false}) {
       for (size_t i = 0; i < staged.size(); ++i) {
         if (net[i] == 0 || (net[i] < 0) != removals) continue;
-        changes.push_back({timestamp, net[i], staged[i].first});
-        apply(changes.back());
+        apply(timestamp, net[i], staged[i].first);
+        emit(timestamp, net[i], staged[i].first);
       }
     }
   }
   m_staged.clear();
+}
+
+void ResultState::replace(Rows rows, const std::string& timestamp, const Emit& emit) {
+  if (m_rows.empty()) {
+    // The first result (the common case for a large one): every row is an addition.
+    m_row_count = 0;
+    for (const auto& [row, count] : rows) {
+      emit(timestamp, count, row);
+      m_row_count += static_cast<uint64_t>(count);
+    }
+    m_rows = std::move(rows);
+    return;
+  }
+  for (const auto& [row, count] : m_rows) {
+    const auto found = rows.find(row);
+    const int64_t now = found == rows.end() ? 0 : found->second;
+    if (now < count) emit(timestamp, now - count, row);
+  }
+  m_row_count = 0;
+  for (const auto& [row, count] : rows) {
+    const auto found = m_rows.find(row);
+    const int64_t before = found == m_rows.end() ? 0 : found->second;
+    if (count > before) emit(timestamp, count - before, row);
+    m_row_count += static_cast<uint64_t>(count);
+  }
+  m_rows = std::move(rows);
+}
+
+std::vector<Change> ResultState::close() {
+  std::vector<Change> changes;
+  close([&](const std::string& timestamp, int64_t diff, std::string_view row) {
+    changes.push_back({timestamp, diff, Row(row)});
+  });
   return changes;
 }
 
 std::vector<Change> ResultState::replace(Rows rows, const std::string& timestamp) {
   std::vector<Change> changes;
-  for (const auto& [row, count] : m_rows) {
-    const auto found = rows.find(row);
-    const int64_t now = found == rows.end() ? 0 : found->second;
-    if (now < count) changes.push_back({timestamp, now - count, row});
-  }
-  for (const auto& [row, count] : rows) {
-    const auto found = m_rows.find(row);
-    const int64_t before = found == m_rows.end() ? 0 : found->second;
-    if (count > before) changes.push_back({timestamp, count - before, row});
-  }
-  m_rows = std::move(rows);
-  m_row_count = 0;
-  for (const auto& [row, count] : m_rows) m_row_count += static_cast<uint64_t>(count);
+  replace(std::move(rows), timestamp, [&](const std::string& ts, int64_t diff, std::string_view row) {
+    changes.push_back({ts, diff, Row(row)});
+  });
   return changes;
 }
 

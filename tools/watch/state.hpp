@@ -5,6 +5,7 @@
 // timestamp. Poll mode and a resynchronisation after a reconnect replace the whole
 // result and get back only the difference. Memory is proportional to the result.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <unordered_map>
@@ -27,19 +28,26 @@ struct Change {
 class ResultState {
  public:
   using Rows = std::unordered_map<Row, int64_t>;
+  // Receives each change; `row` is valid only during the call (no copies of a large
+  // result are made to report it).
+  using Emit = std::function<void(const std::string& timestamp, int64_t diff, std::string_view row)>;
 
   // Holds a change back until close() (a SUBSCRIBE row before its progress row).
   void stage(std::string timestamp, int64_t diff, Row row);
   // Applies everything staged: per timestamp, in timestamp order, the net change of
   // each row (changes that cancel out vanish), removals before additions (an update
-  // reads as -old, +new). Returns what changed.
-  std::vector<Change> close();
+  // reads as -old, +new), each passed to `emit`.
+  void close(const Emit& emit);
   // Drops what is staged (a subscription lost before its progress).
   void discard_staged() { m_staged.clear(); }
   [[nodiscard]] bool has_staged() const noexcept { return !m_staged.empty(); }
 
   // Makes `rows` the whole result (a poll, or a fresh snapshot after a reconnect) and
-  // returns the difference from the previous one as changes at `timestamp`.
+  // passes its difference from the previous one to `emit`, removals first, at `timestamp`.
+  void replace(Rows rows, const std::string& timestamp, const Emit& emit);
+
+  // The same, collected (tests, small results).
+  std::vector<Change> close();
   std::vector<Change> replace(Rows rows, const std::string& timestamp);
 
   [[nodiscard]] const Rows& rows() const noexcept { return m_rows; }
@@ -47,7 +55,7 @@ class ResultState {
   [[nodiscard]] uint64_t row_count() const noexcept { return m_row_count; }
 
  private:
-  void apply(const Change& change);
+  void apply(const std::string& timestamp, int64_t diff, const Row& row);
 
   Rows m_rows;
   uint64_t m_row_count = 0;

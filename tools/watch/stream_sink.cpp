@@ -69,31 +69,35 @@ void StreamSink::append_json_object(std::string& line, std::string_view row, siz
   line += '}';
 }
 
-void StreamSink::changes(const std::vector<Change>& changes) {
-  std::string text;
-  for (const auto& change : changes) {
-    if (done()) break;
-    if (m_format == StreamFormat::jsonl) {
-      text += "{\"ts\": ";
-      append_json_timestamp(text, change.timestamp);
-      text += ", \"diff\": " + std::to_string(change.diff) + ", \"row\": ";
-      append_json_object(text, change.row, 0);
-      text += "}\n";
-    } else {
-      const char separator = m_format == StreamFormat::csv ? ',' : '\t';
-      text += change.timestamp;
-      text += separator;
-      text += change.diff > 0 ? "+" + std::to_string(change.diff) : std::to_string(change.diff);
-      append_fields(text, change.row, separator);
-      text += '\n';
-    }
-    ++m_emitted;
-    if (text.size() >= (1 << 16)) {
-      m_out.write(text);
-      text.clear();
-    }
+void StreamSink::change(const std::string& timestamp, int64_t diff, std::string_view row) {
+  if (done()) return;
+  if (m_format == StreamFormat::jsonl) {
+    m_text += "{\"ts\": ";
+    append_json_timestamp(m_text, timestamp);
+    m_text += ", \"diff\": ";
+    m_text += std::to_string(diff);
+    m_text += ", \"row\": ";
+    append_json_object(m_text, row, 0);
+    m_text += "}\n";
+  } else {
+    const char separator = m_format == StreamFormat::csv ? ',' : '\t';
+    m_text += timestamp;
+    m_text += separator;
+    if (diff > 0) m_text += '+';
+    m_text += std::to_string(diff);
+    append_fields(m_text, row, separator);
+    m_text += '\n';
   }
-  m_out.write(text);
+  ++m_emitted;
+  if (m_text.size() >= (1 << 16)) {
+    m_out.write(m_text);
+    m_text.clear();
+  }
+}
+
+void StreamSink::end_changes() {
+  m_out.write(m_text);
+  m_text.clear();
   m_out.flush();
 }
 

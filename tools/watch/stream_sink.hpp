@@ -18,7 +18,8 @@ class StreamSink final : public Sink {
   StreamSink(StreamFormat format, StdoutWriter& out, uint64_t count_limit, size_t key_count);
 
   void columns(const std::vector<ColumnInfo>& columns) override;
-  void changes(const std::vector<Change>& changes) override;
+  void change(const std::string& timestamp, int64_t diff, std::string_view row) override;
+  void end_changes() override;
   void keyed_changes(const std::vector<KeyedChange>& changes) override;
   void progress(const std::string& timestamp) override;
   void status(const std::string& text) override;
@@ -38,6 +39,7 @@ class StreamSink final : public Sink {
   bool m_header_written = false;
   uint64_t m_emitted = 0;
   std::string m_status;
+  std::string m_text;  // lines not yet handed to the writer
 };
 
 }  // namespace shop::watch

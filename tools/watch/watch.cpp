@@ -51,11 +51,15 @@ class TableSink final : public Sink {
     std::lock_guard lock(m_mutex);
     if (m_model.columns().empty()) m_pending_columns = columns;
   }
-  void changes(const std::vector<Change>& changes) override {
+  void change(const std::string& timestamp, int64_t diff, std::string_view row) override {
+    m_pending.push_back({timestamp, diff, Row(row)});
+  }
+  void end_changes() override {
     std::lock_guard lock(m_mutex);
     take_columns();
-    m_model.apply(changes, Clock::now());
-    m_changes += changes.size();
+    m_model.apply(m_pending, Clock::now());
+    m_changes += m_pending.size();
+    m_pending.clear();
   }
   void keyed_changes(const std::vector<KeyedChange>& changes) override {
     std::lock_guard lock(m_mutex);
@@ -90,6 +94,7 @@ class TableSink final : public Sink {
   uint64_t m_count_limit;
   std::atomic<uint64_t> m_changes{0};
   std::vector<ColumnInfo> m_pending_columns;
+  std::vector<Change> m_pending;  // this batch's changes, applied together
   std::string m_status;
 };
 
