@@ -19,10 +19,36 @@ class RowBuilder {
   void add_value(std::string_view value);
   // The finished row; the builder starts again empty.
   [[nodiscard]] Row take();
+  // The row so far (valid until the next change), and starting again without freeing.
+  [[nodiscard]] std::string_view view() const noexcept { return m_row; }
+  void clear() noexcept { m_row.clear(); }
 
  private:
   Row m_row;
 };
+
+// Calls visit(field) for each field of `row` in order (views into `row`), allocating
+// nothing: the stream writers run this once per emitted row.
+template <typename Visit>
+void for_each_field(std::string_view row, Visit&& visit) {
+  size_t at = 0;
+  while (at < row.size()) {
+    if (row[at++] == '\0') {
+      visit(Field());
+      continue;
+    }
+    size_t length = 0;
+    int shift = 0;
+    for (;;) {
+      const auto byte = static_cast<unsigned char>(row[at++]);
+      length |= static_cast<size_t>(byte & 0x7F) << shift;
+      if ((byte & 0x80) == 0) break;
+      shift += 7;
+    }
+    visit(Field(row.substr(at, length)));
+    at += length;
+  }
+}
 
 // The fields of a row, in order (views into `row`).
 [[nodiscard]] std::vector<Field> fields_of(std::string_view row);

@@ -33,6 +33,29 @@ PgResult execute(PGconn* connection, const std::string& sql) {
   throw Error(message);
 }
 
+constexpr int k_poll_chunk_rows = 10000;
+const std::string k_fetch_poll_chunk = "FETCH FORWARD " + std::to_string(k_poll_chunk_rows) + " FROM shop_watch_poll";
+
+// Sends a statement without waiting for its result (one at a time, as libpq allows).
+void send(PGconn* connection, const std::string& sql) {
+  if (PQsendQuery(connection, sql.c_str()) == 0) {
+    const std::string reason = server_error_of(nullptr, connection).message;
+    if (PQstatus(connection) != CONNECTION_OK) throw ConnectionLost{reason};
+    throw Error(reason);
+  }
+}
+
+// The result of the statement send() sent: like execute().
+PgResult receive(PGconn* connection) {
+  PgResult result(PQgetResult(connection));
+  while (PgResult rest{PQgetResult(connection)}) {
+  }
+  if (!is_failure(result.get())) return result;
+  const PgServerError error = server_error_of(result.get(), connection);
+  if (PQstatus(connection) != CONNECTION_OK) throw ConnectionLost{error.message};
+  throw Error(error.message);
+}
+
 std::string epoch_milliseconds() {
   return std::to_string(
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
@@ -152,30 +175,35 @@ class SourceRun {
       const std::string timestamp = epoch_milliseconds();
       ResultState::Rows rows;
       rows.reserve(m_plain.rows().size());  // the last result's size: no rehashing on the way
+      RowBuilder builder;
       KeyedState::Rows keyed;
       execute(connection, "BEGIN");
       execute(connection, "DECLARE shop_watch_poll NO SCROLL CURSOR FOR " + m_settings.query);
+      // Each FETCH is sent before the previous chunk is taken apart, so the server
+      // produces the next rows while these are processed.
+      send(connection, k_fetch_poll_chunk);
       bool first = true;
       for (;;) {
-        const PgResult chunk = execute(connection, "FETCH FORWARD 10000 FROM shop_watch_poll");
+        const PgResult chunk = receive(connection);
         const PGresult* result = chunk.get();
+        const int count = PQntuples(result);
+        const bool more = count == k_poll_chunk_rows && !stop_requested();
+        if (more) send(connection, k_fetch_poll_chunk);
         if (first) {
           announce_columns_once(columns_of(result, 0));
           first = false;
         }
-        const int count = PQntuples(result);
         for (int r = 0; r < count; ++r) {
           if (m_keys.empty()) {
-            RowBuilder builder;
+            builder.clear();
             for (int c = 0; c < PQnfields(result); ++c) builder.add(field_of(result, r, c));
-            ++rows[builder.take()];
+            rows.add(builder.view(), 1);
           } else {
             auto [key, value] = split_key(result, r, 0);
             keyed[std::move(key)] = std::move(value);
           }
         }
-        if (count < 10000) break;
-        if (stop_requested()) break;
+        if (!more) break;
       }
       execute(connection, "COMMIT");
       if (stop_requested()) return;
@@ -317,7 +345,7 @@ class SourceRun {
         RowBuilder builder;
         for (int c = 3; c < PQnfields(result); ++c) builder.add(field_of(result, r, c));
         if (resync) {
-          snapshot[builder.take()] += diff;
+          snapshot.add(builder.view(), diff);
         } else {
           m_plain.stage(timestamp, diff, builder.take());
         }

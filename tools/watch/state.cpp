@@ -17,13 +17,10 @@ void ResultState::stage(std::string timestamp, int64_t diff, Row row) {
   m_staged[std::move(timestamp)].emplace_back(std::move(row), diff);
 }
 
-void ResultState::apply(const std::string& timestamp, int64_t diff, const Row& row) {
-  auto [entry, inserted] = m_rows.try_emplace(row, 0);
-  entry->second += diff;
+void ResultState::apply(const std::string& timestamp, int64_t diff, std::string_view row) {
+  const int64_t count = m_rows.add(row, diff);
   m_row_count = static_cast<uint64_t>(static_cast<int64_t>(m_row_count) + diff);
-  if (entry->second == 0) {
-    m_rows.erase(entry);
-  } else if (entry->second < 0) {
+  if (count < 0) {
     // The server and we disagree about the result: nothing shown from here is right.
     throw Error("the server removed a row that was not in the result (" + timestamp + ")");
   }
@@ -53,25 +50,23 @@ void ResultState::replace(Rows rows, const std::string& timestamp, const Emit& e
   if (m_rows.empty()) {
     // The first result (the common case for a large one): every row is an addition.
     m_row_count = 0;
-    for (const auto& [row, count] : rows) {
+    rows.for_each([&](std::string_view row, int64_t count) {
       emit(timestamp, count, row);
       m_row_count += static_cast<uint64_t>(count);
-    }
+    });
     m_rows = std::move(rows);
     return;
   }
-  for (const auto& [row, count] : m_rows) {
-    const auto found = rows.find(row);
-    const int64_t now = found == rows.end() ? 0 : found->second;
+  m_rows.for_each([&](std::string_view row, int64_t count) {
+    const int64_t now = rows.count(row);
     if (now < count) emit(timestamp, now - count, row);
-  }
+  });
   m_row_count = 0;
-  for (const auto& [row, count] : rows) {
-    const auto found = m_rows.find(row);
-    const int64_t before = found == m_rows.end() ? 0 : found->second;
+  rows.for_each([&](std::string_view row, int64_t count) {
+    const int64_t before = m_rows.count(row);
     if (count > before) emit(timestamp, count - before, row);
     m_row_count += static_cast<uint64_t>(count);
-  }
+  });
   m_rows = std::move(rows);
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "row.hpp"
+#include "row_table.hpp"
 
 namespace shop::watch {
 
@@ -27,7 +28,7 @@ struct Change {
 
 class ResultState {
  public:
-  using Rows = std::unordered_map<Row, int64_t>;
+  using Rows = RowTable;
   // Receives each change; `row` is valid only during the call (no copies of a large
   // result are made to report it).
   using Emit = std::function<void(const std::string& timestamp, int64_t diff, std::string_view row)>;
@@ -55,7 +56,7 @@ class ResultState {
   [[nodiscard]] uint64_t row_count() const noexcept { return m_row_count; }
 
  private:
-  void apply(const std::string& timestamp, int64_t diff, const Row& row);
+  void apply(const std::string& timestamp, int64_t diff, std::string_view row);
 
   Rows m_rows;
   uint64_t m_row_count = 0;

@@ -39,33 +39,32 @@ void StreamSink::columns(const std::vector<ColumnInfo>& columns) {
 }
 
 void StreamSink::append_fields(std::string& line, std::string_view row, char separator) {
-  const auto fields = fields_of(row);
-  for (size_t i = 0; i < fields.size(); ++i) {
+  for_each_field(row, [&](Field field) {
     line += separator;
-    if (!fields[i]) {
+    if (!field) {
       if (m_format == StreamFormat::changes) line += "\\N";  // COPY's NULL; CSV leaves it empty
     } else if (m_format == StreamFormat::csv) {
-      append_csv_field(line, *fields[i]);
+      append_csv_field(line, *field);
     } else {
-      append_tsv_field(line, *fields[i]);
+      append_tsv_field(line, *field);
     }
-  }
+  });
 }
 
 void StreamSink::append_json_object(std::string& line, std::string_view row, size_t first_column) {
-  const auto fields = fields_of(row);
   line += '{';
-  for (size_t i = 0; i < fields.size(); ++i) {
+  size_t i = 0;
+  for_each_field(row, [&](Field field) {
     const ColumnInfo& column = m_columns.at(first_column + i);
-    if (i > 0) line += ", ";
+    if (i++ > 0) line += ", ";
     append_json_string(line, column.name);
     line += ": ";
-    if (fields[i]) {
-      append_json_value(line, *fields[i], column.kind);
+    if (field) {
+      append_json_value(line, *field, column.kind);
     } else {
       line += "null";
     }
-  }
+  });
   line += '}';
 }
 
