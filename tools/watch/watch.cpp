@@ -172,8 +172,9 @@ int run_table(const Options& options, const SourceSettings& settings) {
 }  // namespace
 
 void add_options(CLI::App& app, Options& options) {
+  // Checked in run(), not with required(): CLI11 would report a missing query before an
+  // unknown flag, hiding the actual mistake.
   app.add_option("query", options.query, "A SELECT query, or the name of a view (SELECT * FROM it)")
-      ->required()
       ->type_name("QUERY|VIEW");
   app.add_option("--url", options.url,
                  fmt::format("Materialize or PostgreSQL URL (default: $DATABASE_URL, libpq's PG* variables, else {})",
@@ -215,6 +216,7 @@ void add_options(CLI::App& app, Options& options) {
 int run(const Options& options, const Environment& env) {
   install_signal_handlers();
   apply_verbosity(options.report);
+  if (options.query.empty()) throw UsageError("a QUERY or the name of a view is required (see --help)");
   SourceSettings settings;
   settings.conninfo = resolve_postgres_url(options.url, env).value;
   static const std::regex k_bare_name(R"(^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*){0,2}$)");
