@@ -19,6 +19,7 @@ readonly PACKAGES=(
   libcli11-dev libfmt-dev librdkafka-dev libmysqlcppconn-dev libpq-dev
   libsimdjson-dev libgtest-dev libncurses-dev libmimalloc-dev
   mariadb-server mariadb-client postgresql postgresql-client kcat tmux
+  docker-compose shellcheck
 )
 
 missing=()

@@ -1,0 +1,25 @@
+# The commands a newcomer needs (README.md). Everything else is CMake (see CMakeLists.txt).
+#   make demo               the full stack in Docker, then a live view of the shop
+#   make down               stop the stack and delete its data
+#   make test               the test suite (scripts/test.sh: installs, builds, runs ctest)
+#   make stress-pageviews   one stream flat out against the stack's Kafka, with its rate
+#   make stress-purchases   the same for MySQL purchases
+.PHONY: demo demo-debezium down test stress-pageviews stress-purchases
+
+demo:
+	scripts/demo.sh
+
+demo-debezium:
+	SQL_VARIANT=debezium COMPOSE_PROFILES=debezium scripts/demo.sh
+
+down:
+	scripts/demo.sh down
+
+test:
+	scripts/test.sh
+
+stress-pageviews:
+	scripts/stress.sh pageviews
+
+stress-purchases:
+	scripts/stress.sh purchases

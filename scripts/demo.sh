@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# make demo: the full stack through Docker Compose, then a live table of the shop.
+#   scripts/demo.sh          start (or keep) the stack, wait for data, open shop-watch
+#   scripts/demo.sh down     remove the stack and its volumes
+# Ctrl-C in the live table leaves the stack running.
+set -euo pipefail
+
+readonly PROG=demo.sh
+cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.."
+
+die() {
+  printf '%s: error: %s\n' "$PROG" "$*" >&2
+  exit 1
+}
+
+# The Compose command: the `docker compose` plugin, else the standalone docker-compose.
+compose() {
+  if docker compose version >/dev/null 2>&1; then
+    docker compose "$@"
+  else
+    docker-compose "$@"
+  fi
+}
+
+command -v docker >/dev/null || die "Docker is not installed (https://docs.docker.com/get-docker/)"
+docker info >/dev/null 2>&1 || die "Docker is installed but not running, or this user may not use it (try: sudo usermod -aG docker \"\$USER\", then log in again)"
+docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null ||
+  die "Docker Compose is missing (install the docker-compose-plugin package, or docker-compose)"
+
+if [[ ${1:-} == down ]]; then
+  compose --profile debezium --profile bi --profile cli down --volumes --remove-orphans
+  exit 0
+fi
+
+printf '%s: building the tools image and starting the stack (the first start takes a few minutes)\n' "$PROG"
+compose up -d --build --wait ||
+  die "the stack did not come up healthy: see 'docker compose ps' and 'docker compose logs <service>'"
+
+printf '%s: waiting for purchases to reach Materialize' "$PROG"
+for ((attempt = 0; attempt < 180; attempt++)); do
+  count=$(compose run --rm -T cli shop-mzsql -q --format csv -c 'SELECT count(*) AS n FROM purchases' 2>/dev/null |
+    tail -n 1 || true)
+  if [[ $count =~ ^[0-9]+$ ]] && ((count > 0)); then
+    printf ' (%s so far)\n' "$count"
+    break
+  fi
+  printf '.'
+  sleep 2
+done
+[[ ${count:-} =~ ^[1-9][0-9]*$ ]] ||
+  die "no purchases in Materialize after 6 minutes: see 'docker compose logs mzinit loadgen'"
+
+compose run --rm cli shop-watch item_summary --order-by 'revenue desc' --bar revenue || true
+
+cat <<'HELP'
+
+The stack is still running. Other views:
+  docker compose run --rm cli shop-watch order_trends_by_minute --order-by 'minute desc' --bar orders
+  docker compose run --rm cli shop-watch inventory_status --order-by stock --bar stock
+  docker compose run --rm cli shop-watch conversion_funnel --order-by 'conversion_rate desc' --bar conversion_rate
+  docker compose run --rm cli shop-watch low_stock_alerts
+  docker compose run --rm cli shop-watch warehouse_order_status --order-by 'order_id desc'
+  docker compose run --rm cli shop-mzsql -c 'SELECT * FROM top_items ORDER BY revenue DESC'
+Stop and delete everything: make down
+HELP

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# make stress-pageviews | stress-purchases: one stream as fast as the stack takes it, for
+# STRESS_DURATION (default 30s), through the tools image against the running stack;
+# prints the achieved rates from the tool's summary.
+#   scripts/stress.sh pageviews|purchases
+set -euo pipefail
+
+readonly PROG=stress.sh
+cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.."
+
+die() {
+  printf '%s: error: %s\n' "$PROG" "$*" >&2
+  exit 1
+}
+compose() {
+  if docker compose version >/dev/null 2>&1; then
+    docker compose "$@"
+  else
+    docker-compose "$@"
+  fi
+}
+
+readonly duration=${STRESS_DURATION:-30s}
+command -v docker >/dev/null || die "Docker is not installed (https://docs.docker.com/get-docker/)"
+[[ -n $(compose ps -q redpanda 2>/dev/null) ]] || die "the stack is not running: start it with 'make demo'"
+
+case ${1:-} in
+  pageviews)
+    compose run --rm -T cli shop-pageviews --rate max --duration "$duration" --topic pageviews-stress
+    ;;
+  purchases)
+    compose run --rm -T cli shop-purchases --rate max --duration "$duration" --connections 4 --batch 100
+    ;;
+  *) die "usage: scripts/stress.sh pageviews|purchases" ;;
+esac

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Offline checks of the Docker side (Docker itself cannot run on the development
+# machines): compose.yml is valid with every profile; the ports it publishes are the
+# programs' defaults; MySQL is initialised from sql/mysql/schema.sql; the variables
+# compose gives shop-mzsql are exactly the ones sql/materialize needs; the Dockerfile
+# keeps to pinned Debian packages and a non-root user; every shell script of the project
+# passes ShellCheck.
+#   compose_test.sh BIN_DIR   (the directory with shop-seed, shop-pageviews, shop-mzsql)
+# shellcheck source-path=SCRIPTDIR source=../integration/harness/lib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/../integration/harness/lib.sh"
+
+readonly BIN=${1:?usage: compose_test.sh BIN_DIR}
+cd -- "$REPO_ROOT"
+command -v docker-compose >/dev/null || die "docker-compose not found (apt-get install -y docker-compose)"
+command -v shellcheck >/dev/null || die "shellcheck not found (apt-get install -y shellcheck)"
+
+# compose.yml, with each profile.
+for profile in "" debezium bi cli; do
+  args=(-f compose.yml)
+  [[ -n $profile ]] && args+=(--profile "$profile")
+  expect_ok "docker-compose config accepts compose.yml${profile:+ with profile $profile}" \
+    docker-compose "${args[@]}" config -q
+done
+docker-compose -f compose.yml --profile debezium --profile bi --profile cli config >"$WORK_DIR/compose.yaml"
+
+# compose_get PYTHON_EXPRESSION: evaluates it on the resolved compose file as `c`.
+compose_get() {
+  python3 -c 'import sys, yaml; c = yaml.safe_load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
+    "$WORK_DIR/compose.yaml" "$1"
+}
+# Compose v1 prints ports and volumes in their short string form, v2 in the long one.
+published() {  # SERVICE CONTAINER_PORT -> "host_ip:published"
+  compose_get "' '.join((lambda q: f\"{q[0]}:{q[1]}\")(p.split('/')[0].split(':')) if isinstance(p, str) else f\"{p.get('host_ip', '')}:{p['published']}\" for p in c['services']['$1']['ports'] if (p.split('/')[0].split(':')[-1] if isinstance(p, str) else str(p['target'])) == '$2')"
+}
+host_ips() {  # every published port's host address, one per line
+  compose_get "'\\n'.join((p.split(':')[0] if isinstance(p, str) else p.get('host_ip', '')) + ' ' + n for n, s in c['services'].items() for p in s.get('ports', []))"
+}
+bind_mounts() {  # SERVICE -> "source:target" of its bind mounts
+  compose_get "' '.join((':'.join(v.split(':')[:2]) if isinstance(v, str) else f\"{v['source']}:{v['target']}\") for v in c['services']['$1']['volumes'] if ((v.startswith('/') or v.startswith('.')) if isinstance(v, str) else v['type'] == 'bind'))"
+}
+
+# The programs' defaults, from their own --help.
+mysql_default=$("$BIN/shop-seed" --help | grep -o 'mysql://root@[0-9.]*:[0-9]*/shop' | head -n 1)
+kafka_default=$("$BIN/shop-pageviews" --help | grep -o 'else [0-9.]*:[0-9]*' | head -n 1 | cut -d' ' -f2)
+postgres_default=$("$BIN/shop-mzsql" --help | grep -o 'postgres://materialize@[0-9.]*:[0-9]*/materialize' | head -n 1)
+expect_eq "the programs' MySQL default" "mysql://root@127.0.0.1:3306/shop" "$mysql_default"
+mysql_hostport=${mysql_default#mysql://root@}
+expect_eq "compose publishes MySQL where the programs look for it" "${mysql_hostport%/shop}" "$(published mysql 3306)"
+expect_eq "MySQL lets root in without a password (the default URL has none)" "yes" \
+  "$(compose_get "c['services']['mysql']['environment']['MYSQL_ALLOW_EMPTY_PASSWORD']")"
+expect_eq "compose publishes Kafka where the programs look for it (the external listener)" "$kafka_default" \
+  "$(published redpanda 19092)"
+expect_match "and Redpanda advertises that address to the host" "external://$kafka_default" \
+  "$(compose_get "' '.join(c['services']['redpanda']['command'])")"
+postgres_hostport=${postgres_default#postgres://materialize@}
+expect_eq "compose publishes Materialize where the programs look for it" "${postgres_hostport%/materialize}" \
+  "$(published materialized 6875)"
+expect_eq "every published port listens on loopback only" "" "$(host_ips | grep -v '^127\.0\.0\.1 ' || true)"
+
+# MySQL: initialised from the schema the programs use, with the CDC settings.
+expect_match "MySQL's init runs sql/mysql/schema.sql" "$REPO_ROOT/sql/mysql/schema.sql:/docker-entrypoint-initdb.d/" \
+  "$(bind_mounts mysql)"
+mysql_command=$(compose_get "' '.join(c['services']['mysql']['command'])")
+for setting in --binlog-format=ROW --binlog-row-image=FULL --gtid-mode=ON --enforce-gtid-consistency=ON --server-id= --local-infile=1; do
+  expect_match "MySQL runs with $setting" "(^| )$setting" "$mysql_command"
+done
+
+# shop-mzsql gets exactly the variables sql/materialize uses: none unset, none unused.
+compose_get "'\n'.join(f'{k}={v}' for k, v in c['services']['mzinit']['environment'].items())" >"$WORK_DIR/mzinit.env"
+mapfile -t mzinit_env < <(grep -v -e '^DATABASE_URL=' -e '^SQL_DIR=' "$WORK_DIR/mzinit.env")
+for variant in sql/materialize sql/materialize/debezium; do
+  status=0
+  env -i PATH="$PATH" "${mzinit_env[@]}" "$BIN/shop-mzsql" --dry-run "$variant" >/dev/null 2>"$WORK_DIR/err" || status=$?
+  expect_eq "compose's mzinit environment leaves no variable of $variant unset" "0 " "$status $(cat "$WORK_DIR/err")"
+done
+grep -rhoE '\$\{[A-Z_][A-Z0-9_]*' sql/materialize | cut -c3- | sort -u >"$WORK_DIR/used"
+printf '%s\n' "${mzinit_env[@]}" | cut -d= -f1 | sort -u >"$WORK_DIR/given"
+expect_eq "every variable compose gives mzinit is used by the SQL, and the other way round" "" \
+  "$(comm -3 "$WORK_DIR/used" "$WORK_DIR/given")"
+expect_match "mzinit applies the SQL the image carries, with --wait" 'shop-mzsql --wait [0-9]+m "\$\$?SQL_DIR"' \
+  "$(compose_get "' '.join(c['services']['mzinit']['command'])")"
+
+# The Materialize image is named in one place.
+expect_eq "the materialize/materialized image is named once" 1 "$(grep -c 'materialize/materialized:' compose.yml)"
+expect_match "and pinned to a version" 'materialize/materialized:v[0-9]+\.[0-9]+' "$(grep 'materialize/materialized:' compose.yml)"
+expect_eq "no image is :latest or untagged" "" \
+  "$(compose_get "' '.join(s['image'] for s in c['services'].values() if 'image' in s and (':' not in s['image'].split('/')[-1] or s['image'].endswith(':latest')))")"
+
+# The Dockerfile, hadolint-style where hadolint is not available.
+dockerfile=docker/Dockerfile
+expect_match "the base is a pinned, dated Debian bookworm tag" '^ARG DEBIAN_IMAGE=debian:bookworm-[0-9]{8}-slim$' \
+  "$(grep '^ARG DEBIAN_IMAGE=' "$dockerfile")"
+# shellcheck disable=SC2016 # ${DEBIAN_IMAGE} is the Dockerfile's, literally
+expect_eq "every stage starts from that base" "" "$(grep '^FROM ' "$dockerfile" | grep -v '^FROM ${DEBIAN_IMAGE}' || true)"
+expect_eq "nothing is downloaded outside Debian's packages" "" \
+  "$(grep -E '(^RUN|&&|\|)[[:space:]]*(curl|wget|git|pip3?|npm|ADD)[[:space:]]' "$dockerfile" || true)"
+expect_eq "apt-get installs without recommends and cleans its lists" "2 2" \
+  "$(grep -c 'apt-get install -y --no-install-recommends' "$dockerfile") $(grep -c 'rm -rf /var/lib/apt/lists' "$dockerfile")"
+expect_match "the runtime runs as a non-root user" '^USER shop$' "$(grep '^USER' "$dockerfile" | tail -n 1)"
+# The build stage installs the same libraries as scripts/test.sh.
+# shellcheck disable=SC2016 # as above
+sed -n '/^FROM ${DEBIAN_IMAGE} AS build/,/^FROM /p' "$dockerfile" | grep -oE 'lib[a-z0-9+.-]+-dev' | sort -u >"$WORK_DIR/image_libs"
+grep -oE 'lib[a-z0-9+.-]+-dev' scripts/test.sh | grep -v -e libgtest-dev | sort -u >"$WORK_DIR/test_libs"
+expect_eq "the image builds with the libraries scripts/test.sh installs" "" "$(comm -3 "$WORK_DIR/image_libs" "$WORK_DIR/test_libs")"
+
+# Every shell script of the project.
+mapfile -t scripts < <(git ls-files '*.sh' 2>/dev/null || find scripts bench tests docker -name '*.sh')
+((${#scripts[@]} > 10)) || die "too few shell scripts found: ${#scripts[@]}"
+if shellcheck -x "${scripts[@]}" >"$WORK_DIR/shellcheck" 2>&1; then ok "shellcheck passes on ${#scripts[@]} scripts"; else
+  not_ok "shellcheck: $(head -n 20 "$WORK_DIR/shellcheck")"
+fi
