@@ -38,7 +38,7 @@ compose up -d --build --wait ||
 
 printf '%s: waiting for purchases to reach Materialize' "$PROG"
 for ((attempt = 0; attempt < 180; attempt++)); do
-  count=$(compose run --rm -T cli shop-mzsql -q --format csv -c 'SELECT count(*) AS n FROM purchases' 2>/dev/null |
+  count=$(compose --profile cli run --rm -T cli shop-mzsql -q --format csv -c 'SELECT count(*) AS n FROM purchases' 2>/dev/null |
     tail -n 1 || true)
   if [[ $count =~ ^[0-9]+$ ]] && ((count > 0)); then
     printf ' (%s so far)\n' "$count"
@@ -50,7 +50,7 @@ done
 [[ ${count:-} =~ ^[1-9][0-9]*$ ]] ||
   die "no purchases in Materialize after 6 minutes: see 'docker compose logs mzinit loadgen'"
 
-compose run --rm cli shop-watch item_summary --order-by 'revenue desc' --bar revenue || true
+compose --profile cli run --rm cli shop-watch item_summary --order-by 'revenue desc' --bar revenue || true
 
 cat <<'HELP'
 

@@ -26,10 +26,10 @@ command -v docker >/dev/null || die "Docker is not installed (https://docs.docke
 
 case ${1:-} in
   pageviews)
-    compose run --rm -T cli shop-pageviews --rate max --duration "$duration" --topic pageviews-stress
+    compose --profile cli run --rm -T cli shop-pageviews --rate max --duration "$duration" --topic pageviews-stress
     ;;
   purchases)
-    compose run --rm -T cli shop-purchases --rate max --duration "$duration" --connections 4 --batch 100
+    compose --profile cli run --rm -T cli shop-purchases --rate max --duration "$duration" --connections 4 --batch 100
     ;;
   *) die "usage: scripts/stress.sh pageviews|purchases" ;;
 esac
