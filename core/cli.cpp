@@ -37,6 +37,10 @@ void add_mysql_option(CLI::App& app, std::string& url) {
       ->type_name("URL");
 }
 
+void add_retry_for_option(CLI::App& app, std::string& duration) {
+  app.add_option("--retry-for", duration, "Give up (exit 1) after this long without a connection")->type_name("D");
+}
+
 int run_tool(std::string_view tool, std::string_view description, int argc, const char* const* argv,
              const std::function<void(CLI::App&)>& configure, const std::function<int()>& body) {
   const std::string name = fmt::format("shop-{}", tool);

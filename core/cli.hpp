@@ -31,6 +31,9 @@ void add_report_options(CLI::App& app, ReportOptions& options);
 // -> default; resolve it with mysql_url_from()).
 void add_mysql_option(CLI::App& app, std::string& url);
 
+// Adds --retry-for D: how long a program that reconnects keeps trying (see Outage).
+void add_retry_for_option(CLI::App& app, std::string& duration);
+
 // Builds "shop-<tool>", lets `configure` add the tool's options, parses argv and runs
 // `body`. Returns the exit status: 0 for --help/--version, 2 for any parse or usage error
 // (printed as "shop-<tool>: error: ..."), an Error's own code, 1 for anything else, and

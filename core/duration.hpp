@@ -9,6 +9,14 @@ namespace shop {
 
 // Throws UsageError naming `flag` for an empty text, unknown unit or negative value.
 [[nodiscard]] std::chrono::nanoseconds parse_duration(std::string_view text, std::string_view flag);
+// A duration as fractional milliseconds or seconds, for figures in summaries.
+[[nodiscard]] inline double to_ms(std::chrono::nanoseconds value) noexcept {
+  return static_cast<double>(value.count()) / 1e6;
+}
+[[nodiscard]] inline double to_seconds(std::chrono::nanoseconds value) noexcept {
+  return static_cast<double>(value.count()) / 1e9;
+}
+
 // "1.50 s", "250 ms", "3 min 20 s": for messages.
 [[nodiscard]] std::string format_duration(std::chrono::nanoseconds duration);
 

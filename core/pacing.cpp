@@ -7,6 +7,7 @@
 #include <cmath>
 #include <numbers>
 
+#include "core/duration.hpp"
 #include "core/error.hpp"
 #include "core/signals.hpp"
 
@@ -111,6 +112,23 @@ uint64_t Pacer::claimed() const noexcept {
 std::chrono::nanoseconds Backoff::next() noexcept {
   m_current = m_current == std::chrono::nanoseconds::zero() ? m_initial : std::min(m_current * 2, m_cap);
   return m_current;
+}
+
+void Outage::begin() {
+  if (!m_since) m_since = std::chrono::steady_clock::now();
+}
+
+bool Outage::wait_before_retry(const std::string& reason) {
+  begin();
+  if (std::chrono::steady_clock::now() - *m_since >= m_retry_for) {
+    throw Error(fmt::format("no connection for {} (--retry-for): {}", format_duration(m_retry_for), reason));
+  }
+  return sleep_unless_stopped(m_backoff.next());
+}
+
+void Outage::end() noexcept {
+  m_since.reset();
+  m_backoff.reset();
 }
 
 }  // namespace shop

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace shop {
@@ -111,6 +112,28 @@ class Backoff {
   std::chrono::nanoseconds m_initial;
   std::chrono::nanoseconds m_cap;
   std::chrono::nanoseconds m_current{0};
+};
+
+// One stretch without a connection, as every program that reconnects rides it out:
+// capped backoff between attempts (100 ms doubling to 2 s, so work resumes within 2 s
+// of the server's return) and the --retry-for limit.
+class Outage {
+ public:
+  explicit Outage(std::chrono::nanoseconds retry_for) : m_retry_for(retry_for) {}
+  // The outage began now, unless it already had (otherwise the first failed attempt starts it).
+  void begin();
+  // After a failed attempt: sleeps before the next one; false when a stop was requested
+  // meanwhile. Throws Error "no connection for <D> (--retry-for): <reason>" once
+  // retry_for has passed since the outage began.
+  bool wait_before_retry(const std::string& reason);
+  // Connected again: the next failure starts a new outage.
+  void end() noexcept;
+  [[nodiscard]] bool ongoing() const noexcept { return m_since.has_value(); }
+
+ private:
+  std::chrono::nanoseconds m_retry_for;
+  std::optional<std::chrono::steady_clock::time_point> m_since;
+  Backoff m_backoff{std::chrono::milliseconds(100), std::chrono::seconds(2)};
 };
 
 }  // namespace shop

@@ -24,9 +24,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::nanoseconds;
 
-double to_ms(nanoseconds value) { return static_cast<double>(value.count()) / 1e6; }
-double to_seconds(nanoseconds value) { return static_cast<double>(value.count()) / 1e9; }
-
 // Events sent between two looks at the delivery reports and the status line when
 // sending flat out (a few milliseconds' worth).
 constexpr uint64_t k_events_per_round = 4096;
@@ -35,12 +32,7 @@ constexpr uint64_t k_unpaced_chunk = 256;
 
 // Options checked and converted; every problem is a UsageError naming its flag.
 struct Settings {
-  double target_rate = 0;  // of this instance; 0 = max
-  uint64_t count = 0;
-  nanoseconds duration{0};
-  std::optional<DailyCurve> curve;
-  Instance instance;
-  uint64_t stream_seed = 0;
+  StreamSettings stream;
   bool to_kafka = true;
   std::string brokers;
   KafkaProperties properties;
@@ -50,19 +42,7 @@ struct Settings {
 
 Settings validate(const Options& options, const Environment& env) {
   Settings settings;
-  settings.instance = parse_instance(options.instance);
-  settings.target_rate = settings.instance.share(parse_rate(options.rate, "--rate"));
-  settings.count = options.count;
-  if (!options.duration.empty()) {
-    settings.duration = parse_duration(options.duration, "--duration");
-    if (settings.duration <= nanoseconds::zero()) throw UsageError("--duration: must be greater than 0");
-  }
-  if (!options.day_length.empty()) {
-    const auto day = parse_duration(options.day_length, "--day-length");
-    if (day < std::chrono::seconds(1)) throw UsageError("--day-length: must be at least 1s");
-    settings.curve = DailyCurve(day);
-  }
-  settings.stream_seed = settings.instance.stream_seed(options.seed);
+  settings.stream = parse_stream_options(options.stream);
   // NaN passes CLI11's range check (every comparison with it is false).
   if (!(options.product_share >= 0.0 && options.product_share <= 1.0)) {
     throw UsageError(fmt::format("--product-share: must be between 0 and 1, got {}", options.product_share));
@@ -91,8 +71,8 @@ class PageviewRun {
   PageviewRun(const Options& options, const Settings& settings)
       : m_options(options),
         m_settings(settings),
-        m_generator(options.users, options.items, options.product_share, settings.stream_seed),
-        m_pacer(Schedule(settings.target_rate, settings.curve), settings.count, settings.duration),
+        m_generator(options.users, options.items, options.product_share, settings.stream.stream_seed),
+        m_pacer(settings.stream.make_pacer()),
         m_status(options.report.progress) {
     if (settings.to_kafka) {
       m_producer.emplace(settings.brokers, settings.properties, options.topic);
@@ -232,8 +212,7 @@ class PageviewRun {
     const auto window = m_pacer.schedule().window(sent_count, m_send_end - m_start);
     const double seconds = to_seconds(window);
     const double achieved = seconds > 0 ? static_cast<double>(sent_count) / seconds : 0;
-    const std::string target =
-        m_settings.target_rate > 0 ? fmt::format("{:g}/s", m_settings.target_rate) : std::string("max");
+    const std::string target = m_settings.stream.rate_text();
     const std::string destination =
         m_producer ? fmt::format("topic '{}' at {}", m_options.topic, m_settings.brokers) : std::string("stdout");
 
@@ -241,13 +220,13 @@ class PageviewRun {
     summary.set("tool", std::string("shop-pageviews"))
         .set("output", m_options.output)
         .set("destination", destination)
-        .set("target_rate", m_settings.target_rate)
+        .set("target_rate", m_settings.stream.target_rate)
         .set("achieved_rate", achieved)
         .set("seconds", seconds)
         .set("sent", sent_count)
         .set("lag_ms_max", to_ms(m_max_lag))
         .set("lag_ms_last", to_ms(m_last_lag))
-        .set("instance", m_settings.instance.to_string());
+        .set("instance", m_settings.stream.instance.to_string());
 
     info("{} page views in {:.2f} s ({:.1f}/s, target {}) to {}", sent_count, seconds, achieved, target, destination);
     std::string failure;
@@ -308,16 +287,7 @@ class PageviewRun {
 
 void add_options(CLI::App& app, Options& options) {
   app.add_option("--topic", options.topic, "Kafka topic")->type_name("NAME");
-  app.add_option("--rate", options.rate, "Page views per second (all instances together), or max")->type_name("R");
-  app.add_option("--count", options.count, "Stop after N page views (0: no limit)")->type_name("N");
-  app.add_option("--duration", options.duration, "Stop after this long, e.g. 90s, 5m (default: no limit)")
-      ->type_name("D");
-  app.add_option("--day-length", options.day_length,
-                 "Modulate the rate by a daily curve with this period, e.g. 10m (default: flat)")
-      ->type_name("D");
-  app.add_option("--seed", options.seed, "Random seed: the same flags give the same page views")->type_name("S");
-  app.add_option("--instance", options.instance, "Share one load among N processes: this is instance K")
-      ->type_name("K/N");
+  add_stream_options(app, options.stream, "page views");
   app.add_option("--users", options.users, "Users in the catalog (ids 1..N, as shop-seed creates them)")
       ->check(CLI::Range(uint64_t{1}, uint64_t{100'000'000}))
       ->type_name("N");

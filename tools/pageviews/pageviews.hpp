@@ -9,17 +9,13 @@
 #include "core/cli.hpp"
 #include "core/generation_model.hpp"
 #include "core/settings.hpp"
+#include "core/stream_options.hpp"
 
 namespace shop::pageviews {
 
 struct Options {
   std::string topic = "pageviews";
-  std::string rate = "1000";  // events per second, or "max"
-  uint64_t count = 0;         // 0: no limit
-  std::string duration;       // empty: no limit
-  std::string day_length;     // empty: no daily curve
-  uint64_t seed = 42;
-  std::string instance = "1/1";
+  StreamOptions stream{.rate = "1000"};  // --rate (events per second) ... --instance
   uint64_t users = k_default_users;
   uint64_t items = k_default_items;
   double product_share = 0.5;

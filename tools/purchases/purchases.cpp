@@ -28,41 +28,20 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::nanoseconds;
 
-double to_ms(nanoseconds value) { return static_cast<double>(value.count()) / 1e6; }
-double to_seconds(nanoseconds value) { return static_cast<double>(value.count()) / 1e9; }
-
 // Options checked and converted; every problem is a UsageError naming its flag.
 struct Settings {
-  double target_rate = 0;  // of this instance; 0 = max
-  uint64_t count = 0;
-  nanoseconds duration{0};
+  StreamSettings stream;
   uint32_t connections = 1;
   uint32_t batch = 1;
-  std::optional<DailyCurve> curve;
-  Instance instance;
-  uint64_t stream_seed = 0;
   nanoseconds retry_for{0};
   MysqlUrl url;
 };
 
 Settings validate(const Options& options, const Environment& env) {
   Settings settings;
-  settings.instance = parse_instance(options.instance);
-  const double rate = parse_rate(options.rate, "--rate");
-  settings.target_rate = settings.instance.share(rate);
-  settings.count = options.count;
-  if (!options.duration.empty()) {
-    settings.duration = parse_duration(options.duration, "--duration");
-    if (settings.duration <= nanoseconds::zero()) throw UsageError("--duration: must be greater than 0");
-  }
+  settings.stream = parse_stream_options(options.stream);
   settings.connections = options.connections;
   settings.batch = options.batch;
-  if (!options.day_length.empty()) {
-    const auto day = parse_duration(options.day_length, "--day-length");
-    if (day < std::chrono::seconds(1)) throw UsageError("--day-length: must be at least 1s");
-    settings.curve = DailyCurve(day);
-  }
-  settings.stream_seed = settings.instance.stream_seed(options.seed);
   settings.retry_for = parse_duration(options.retry_for, "--retry-for");
   settings.url = mysql_url_from(options.mysql_url, env);
   return settings;
@@ -104,8 +83,8 @@ class PurchaseRun {
   PurchaseRun(const Options& options, const Settings& settings, const Catalog& catalog)
       : m_options(options),
         m_settings(settings),
-        m_generator(catalog, settings.stream_seed),
-        m_pacer(Schedule(settings.target_rate, settings.curve), settings.count, settings.duration),
+        m_generator(catalog, settings.stream.stream_seed),
+        m_pacer(settings.stream.make_pacer()),
         m_stats(settings.connections) {}
 
   int execute() {
@@ -192,30 +171,33 @@ class PurchaseRun {
       std::lock_guard lock(stats.mutex);
       stats.down_since = down_since;
     }
-    // Capped low: once the server is back, writing resumes within 2 s.
-    Backoff backoff(std::chrono::milliseconds(100), std::chrono::seconds(2));
-    std::string last_error;
+    const auto outage_over = [&] {
+      std::lock_guard lock(stats.mutex);
+      stats.outage += Clock::now() - down_since;
+      stats.down_since.reset();
+    };
+    Outage outage(m_settings.retry_for);
+    outage.begin();
     for (;;) {
+      std::string last_error;
       try {
         writer.connect();
+        outage_over();
         std::lock_guard lock(stats.mutex);
         ++stats.reconnects;
-        stats.outage += Clock::now() - down_since;
-        stats.down_since.reset();
         return true;
       } catch (const Error& error) {
         last_error = error.what();
       } catch (const sql::SQLException& error) {
         last_error = describe_mysql_error(error);
       }
-      if (Clock::now() - down_since >= m_settings.retry_for) {
-        fail(fmt::format("no connection for {} (--retry-for): {}", format_duration(m_settings.retry_for), last_error));
-        return false;
-      }
-      if (!sleep_unless_stopped(backoff.next())) {
-        std::lock_guard lock(stats.mutex);
-        stats.outage += Clock::now() - down_since;
-        stats.down_since.reset();
+      try {
+        if (!outage.wait_before_retry(last_error)) {
+          outage_over();
+          return false;
+        }
+      } catch (const Error& error) {  // --retry-for has run out
+        fail(error.what());
         return false;
       }
     }
@@ -287,7 +269,7 @@ class PurchaseRun {
     const auto& url = m_settings.url;
 
     info("{} purchases in {:.2f} s ({:.1f}/s, target {}) into {}", purchases, seconds, achieved,
-         m_settings.target_rate > 0 ? fmt::format("{:g}/s", m_settings.target_rate) : std::string("max"), url.masked());
+         m_settings.stream.rate_text(), url.masked());
     info("  committed {} ({} completed, {} abandoned carts), {} out of stock, {} units sold, {} transactions",
          t.outcome.rows, t.outcome.completed, t.outcome.abandoned, t.outcome.out_of_stock, t.outcome.quantity_sold,
          t.transactions);
@@ -301,7 +283,7 @@ class PurchaseRun {
     Summary summary;
     summary.set("tool", std::string("shop-purchases"))
         .set("database", url.masked())
-        .set("target_rate", m_settings.target_rate)
+        .set("target_rate", m_settings.stream.target_rate)
         .set("achieved_rate", achieved)
         .set("seconds", seconds)
         .set("purchases", purchases)
@@ -320,7 +302,7 @@ class PurchaseRun {
         .set("unresolved_commits", t.unresolved_commits)
         .set("connections", uint64_t{m_settings.connections})
         .set("batch", uint64_t{m_settings.batch})
-        .set("instance", m_settings.instance.to_string())
+        .set("instance", m_settings.stream.instance.to_string())
         .set("error", m_failure);
     if (!m_options.report.summary_json.empty()) summary.write_json_file(m_options.report.summary_json);
 
@@ -347,22 +329,12 @@ class PurchaseRun {
 }  // namespace
 
 void add_options(CLI::App& app, Options& options) {
-  app.add_option("--rate", options.rate, "Purchases per second (all instances together), or max")->type_name("R");
-  app.add_option("--count", options.count, "Stop after N purchases (0: no limit)")->type_name("N");
-  app.add_option("--duration", options.duration, "Stop after this long, e.g. 90s, 5m (default: no limit)")
-      ->type_name("D");
+  add_stream_options(app, options.stream, "purchases");
   app.add_option("--connections", options.connections, "Connections writing in parallel")
       ->check(CLI::Range(1u, 256u))
       ->type_name("C");
   app.add_option("--batch", options.batch, "Purchases per transaction")->check(CLI::Range(1u, 10'000u))->type_name("B");
-  app.add_option("--day-length", options.day_length,
-                 "Modulate the rate by a daily curve with this period, e.g. 10m (default: flat)")
-      ->type_name("D");
-  app.add_option("--seed", options.seed, "Random seed: the same flags give the same purchases")->type_name("S");
-  app.add_option("--instance", options.instance, "Share one load among N processes: this is instance K")
-      ->type_name("K/N");
-  app.add_option("--retry-for", options.retry_for, "Give up (exit 1) after this long without a connection")
-      ->type_name("D");
+  add_retry_for_option(app, options.retry_for);
   add_mysql_option(app, options.mysql_url);
   add_report_options(app, options.report);
   app.footer(
@@ -382,7 +354,7 @@ int run(const Options& options, const Environment& env) {
   }
   debug("catalog: {} items ({} units in stock), {} users; target {}, {} connection(s), batch {}", catalog.item_ids.size(),
         catalog.total_stock, catalog.user_ids.size(),
-        settings.target_rate > 0 ? fmt::format("{:g}/s", settings.target_rate) : std::string("max"), settings.connections,
+        settings.stream.rate_text(), settings.connections,
         settings.batch);
   return PurchaseRun(options, settings, catalog).execute();
 }

@@ -7,18 +7,14 @@
 
 #include "core/cli.hpp"
 #include "core/settings.hpp"
+#include "core/stream_options.hpp"
 
 namespace shop::purchases {
 
 struct Options {
-  std::string rate = "20";  // purchases per second, or "max"
-  uint64_t count = 0;       // 0: no limit
-  std::string duration;     // empty: no limit
+  StreamOptions stream{.rate = "20"};  // --rate (purchases per second) ... --instance
   uint32_t connections = 1;
   uint32_t batch = 1;       // purchases per transaction
-  std::string day_length;   // empty: no daily curve
-  uint64_t seed = 42;
-  std::string instance = "1/1";
   std::string retry_for = "60s";
   std::string mysql_url;
   ReportOptions report;

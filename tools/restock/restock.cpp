@@ -222,8 +222,7 @@ class Restock {
   // lost COMMIT did is then known, and the step is retried against the truth.
   template <typename Step>
   auto with_connection(Step&& step) -> decltype(step()) {
-    std::optional<Clock::time_point> down_since;
-    Backoff backoff(std::chrono::milliseconds(100), std::chrono::seconds(2));
+    Outage outage(m_retry_for);
     for (;;) {
       std::string reason;
       try {
@@ -236,19 +235,14 @@ class Restock {
         return step();
       } catch (const sql::SQLException& error) {
         if (!is_connection_lost(error)) throw Error(fmt::format("{} ({})", m_url.masked(), describe_mysql_error(error)));
-        reason = describe_mysql_error(error);
+        reason = fmt::format("{} ({})", m_url.masked(), describe_mysql_error(error));
       } catch (const Error& error) {
         if (m_warehouse.connected()) throw;
         reason = error.what();
       }
       m_warehouse.disconnect();
-      if (!down_since) down_since = Clock::now();
-      if (Clock::now() - *down_since >= m_retry_for) {
-        throw Error(fmt::format("no connection to {} for {} (--retry-for): {}", m_url.masked(),
-                                format_duration(m_retry_for), reason));
-      }
       info("connection lost ({}); reconnecting", reason);
-      if (!sleep_unless_stopped(backoff.next())) throw Error("interrupted while reconnecting");
+      if (!outage.wait_before_retry(reason)) throw Error("interrupted while reconnecting");
     }
   }
 
@@ -306,8 +300,7 @@ void add_options(CLI::App& app, Options& options) {
   app.add_flag("--alerts-jsonl", options.alerts_jsonl, "Also write each alert as one JSON line on stdout");
   app.add_flag("--lenient", options.lenient, "Exit 0 even when malformed input lines were skipped");
   app.add_flag("--dry-run", options.dry_run, "Print the orders it would place; write nothing");
-  app.add_option("--retry-for", options.retry_for, "Give up (exit 1) after this long without a connection")
-      ->type_name("D");
+  add_retry_for_option(app, options.retry_for);
   add_mysql_option(app, options.mysql_url);
   add_report_options(app, options.report);
   app.footer(

@@ -109,8 +109,7 @@ class SourceRun {
       }
       if (ever_connected) debug("reconnected");
       ever_connected = true;
-      m_down_since.reset();
-      m_backoff.reset();
+      m_outage.end();
       m_sink.status("");
       try {
         if (m_settings.mode == Mode::subscribe) {
@@ -134,14 +133,9 @@ class SourceRun {
 
   // After a lost connection: waits with backoff; false when stopping or out of time.
   bool wait_before_retry(const std::string& reason) {
-    const auto now = Clock::now();
-    if (!m_down_since) m_down_since = now;
-    if (now - *m_down_since >= m_settings.retry_for) {
-      throw Error(fmt::format("no connection for {} (--retry-for): {}", format_duration(m_settings.retry_for), reason));
-    }
     m_sink.status(fmt::format("reconnecting ({})", reason));
     debug("connection lost: {}", reason);
-    return sleep_unless_stopped(m_backoff.next()) && !m_sink.done();
+    return m_outage.wait_before_retry(reason) && !m_sink.done();
   }
 
   void announce_columns(const std::vector<ColumnInfo>& columns) {
@@ -362,8 +356,7 @@ class SourceRun {
   bool m_announced = false;
   bool m_reached_up_to = false;
   std::optional<std::string> m_last_progress;  // everything below it was emitted
-  std::optional<Clock::time_point> m_down_since;
-  Backoff m_backoff{std::chrono::milliseconds(100), std::chrono::seconds(2)};
+  Outage m_outage{m_settings.retry_for};
 };
 
 }  // namespace

@@ -200,8 +200,7 @@ void add_options(CLI::App& app, Options& options) {
   app.add_option("--bar", options.bar, "Table: draw a bar for this numeric column beside each row")->type_name("COL");
   app.add_option("--count", options.count, "Exit after N changes")->type_name("N");
   app.add_option("--duration", options.duration, "Exit after this long, e.g. 30s")->type_name("D");
-  app.add_option("--retry-for", options.retry_for, "Give up (exit 1) after this long without a connection")
-      ->type_name("D");
+  add_retry_for_option(app, options.retry_for);
   app.add_option("--cursor-query", options.cursor_query,
                  "Testing: declare the cursor for this query (rows shaped like SUBSCRIBE ... WITH (PROGRESS))")
       ->group("");
