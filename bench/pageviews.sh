@@ -29,7 +29,6 @@ bin=build/bin
 work=$(mktemp -d)
 bench_on_exit "rm -rf -- '$work'"
 
-[[ -x /usr/bin/time ]] || die "/usr/bin/time is missing (apt-get install time)"
 bench_release_build shop-pageviews
 bench_start_kafka
 producer_settings=(-X enable.idempotence=true -X acks=all)
@@ -37,31 +36,19 @@ producer_settings=(-X enable.idempotence=true -X acks=all)
 "$bin/shop-pageviews" -q --output stdout --with-key --rate max --count "$count" >"$work/messages.tsv" ||
   die "shop-pageviews --output stdout failed"
 
-# timed NAME INPUT COMMAND...: runs it with stdin from INPUT, prints "seconds peak_kb".
-timed() {
-  local name=$1 input=$2 start end
-  shift 2
-  start=$EPOCHREALTIME
-  /usr/bin/time -f '%M' -o "$work/$name.rss" "$@" <"$input" >/dev/null 2>"$work/$name.err" ||
-    die "$name failed: $(tail -n 3 "$work/$name.err")"
-  end=$EPOCHREALTIME
-  printf '%s %s\n' "$(calc "$end - $start")" "$(tail -n 1 "$work/$name.rss")"
-}
-
 run_shop() {  # ROUND: prints "seconds peak_kb"
   local topic=bench-shop-$$-$1
-  timed shop /dev/null "$bin/shop-pageviews" -q --topic "$topic" --brokers "$BENCH_BROKERS" --rate max --count "$count"
+  bench_timed "$work" shop /dev/null "$bin/shop-pageviews" -q --topic "$topic" --brokers "$BENCH_BROKERS" --rate max --count "$count"
   [[ $(bench_topic_messages "$topic") == "$count" ]] || die "shop-pageviews: topic $topic does not hold $count messages"
 }
 
 run_kcat() {  # ROUND: prints "seconds peak_kb"
   local topic=bench-kcat-$$-$1
-  timed kcat "$work/messages.tsv" kcat -P -b "$BENCH_BROKERS" -t "$topic" -K '\t' "${producer_settings[@]}"
+  bench_timed "$work" kcat "$work/messages.tsv" kcat -P -b "$BENCH_BROKERS" -t "$topic" -K '\t' "${producer_settings[@]}"
   [[ $(bench_topic_messages "$topic") == "$count" ]] || die "kcat: topic $topic does not hold $count messages"
 }
 
 best_shop=0 best_kcat=0 shop_rss=0 kcat_rss=0
-better() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a > b) }'; }
 for ((round = 1; round <= rounds; round++)); do
   if ((round % 2)); then order=(shop kcat); else order=(kcat shop); fi
   for tool in "${order[@]}"; do
@@ -70,10 +57,10 @@ for ((round = 1; round <= rounds; round++)); do
     printf 'round %d: %-14s %10.0f msgs/s  %6.2f s  peak RSS %6.1f MB\n' "$round" \
       "$([[ $tool == shop ]] && echo shop-pageviews || echo kcat)" "$rate" "$seconds" "$(calc "$rss / 1024")"
     if [[ $tool == shop ]]; then
-      better "$rate" "$best_shop" && best_shop=$rate
+      bench_greater "$rate" "$best_shop" && best_shop=$rate
       ((rss > shop_rss)) && shop_rss=$rss
     else
-      better "$rate" "$best_kcat" && best_kcat=$rate
+      bench_greater "$rate" "$best_kcat" && best_kcat=$rate
       ((rss > kcat_rss)) && kcat_rss=$rss
     fi
   done

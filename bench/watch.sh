@@ -26,7 +26,6 @@ bin=build/bin
 work=$(mktemp -d)
 bench_on_exit "rm -rf -- '$work'"
 
-[[ -x /usr/bin/time ]] || die "/usr/bin/time is missing (apt-get install time)"
 bench_release_build shop-watch
 bench_start_postgres
 url=$BENCH_PG_URL
@@ -38,18 +37,8 @@ psql -X -q -v ON_ERROR_STOP=1 "$url" -c "DROP TABLE IF EXISTS bench_watch_rows;
            g % 997 AS orders, round((g % 10007) * 1.37, 2) AS revenue
     FROM generate_series(1, $rows) AS g" -c "VACUUM ANALYZE bench_watch_rows" || die "cannot create the table"
 
-# timed NAME COMMAND...: prints "seconds peak_kb".
-timed() {
-  local name=$1 start end
-  shift
-  start=$EPOCHREALTIME
-  /usr/bin/time -f '%M' -o "$work/$name.rss" "$@" >/dev/null 2>"$work/$name.err" ||
-    die "$name failed: $(tail -n 3 "$work/$name.err")"
-  end=$EPOCHREALTIME
-  printf '%s %s\n' "$(calc "$end - $start")" "$(tail -n 1 "$work/$name.rss")"
-}
-run_shop() { timed shop-watch "$bin/shop-watch" -q --url "$url" --mode poll --format changes --count "$rows" "$query"; }
-run_psql() { timed psql psql -X -A -t -q "$url" -c "$query"; }
+run_shop() { bench_timed "$work" shop-watch /dev/null "$bin/shop-watch" -q --url "$url" --mode poll --format changes --count "$rows" "$query"; }
+run_psql() { bench_timed "$work" psql /dev/null psql -X -A -t -q "$url" -c "$query"; }
 
 # Both print every row: check the line counts once.
 [[ $("$bin/shop-watch" -q --url "$url" --mode poll --format changes --count "$rows" "$query" | wc -l) == "$rows" ]] ||
@@ -57,7 +46,8 @@ run_psql() { timed psql psql -X -A -t -q "$url" -c "$query"; }
 [[ $(psql -X -A -t -q "$url" -c "$query" | wc -l) == "$rows" ]] || die "psql did not print $rows rows"
 
 best_shop=0 best_psql=0 shop_rss=0 psql_rss=0
-lower() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(b == 0 || a < b) }'; }
+# A lower time is better; 0 means none yet.
+lower() { [[ $2 == 0 ]] || bench_greater "$2" "$1"; }
 for ((round = 1; round <= rounds; round++)); do
   if ((round % 2)); then order=(shop psql); else order=(psql shop); fi
   for tool in "${order[@]}"; do
