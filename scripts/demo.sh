@@ -8,24 +8,9 @@ set -euo pipefail
 readonly PROG=demo.sh
 cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.."
 
-die() {
-  printf '%s: error: %s\n' "$PROG" "$*" >&2
-  exit 1
-}
-
-# The Compose command: the `docker compose` plugin, else the standalone docker-compose.
-compose() {
-  if docker compose version >/dev/null 2>&1; then
-    docker compose "$@"
-  else
-    docker-compose "$@"
-  fi
-}
-
-command -v docker >/dev/null || die "Docker is not installed (https://docs.docker.com/get-docker/)"
-docker info >/dev/null 2>&1 || die "Docker is installed but not running, or this user may not use it (try: sudo usermod -aG docker \"\$USER\", then log in again)"
-docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null ||
-  die "Docker Compose is missing (install the docker-compose-plugin package, or docker-compose)"
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
+require_docker
 
 if [[ ${1:-} == down ]]; then
   compose --profile debezium --profile bi --profile cli down --volumes --remove-orphans

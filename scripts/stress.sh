@@ -8,20 +8,11 @@ set -euo pipefail
 readonly PROG=stress.sh
 cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.."
 
-die() {
-  printf '%s: error: %s\n' "$PROG" "$*" >&2
-  exit 1
-}
-compose() {
-  if docker compose version >/dev/null 2>&1; then
-    docker compose "$@"
-  else
-    docker-compose "$@"
-  fi
-}
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
 
 readonly duration=${STRESS_DURATION:-30s}
-command -v docker >/dev/null || die "Docker is not installed (https://docs.docker.com/get-docker/)"
+require_docker
 [[ -n $(compose ps -q redpanda 2>/dev/null) ]] || die "the stack is not running: start it with 'make demo'"
 
 case ${1:-} in
