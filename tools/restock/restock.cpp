@@ -48,8 +48,8 @@ class Restock {
   Restock(const Options& options, int input_fd, const Environment& env)
       : m_options(options),
         m_input(input_fd),
-        m_warehouse(mysql_url_from(options.mysql_url, env)),
-        m_url(mysql_url_from(options.mysql_url, env)) {
+        m_url(mysql_url_from(options.mysql_url, env)),
+        m_warehouse(m_url) {
     m_lead_time = parse_duration(options.lead_time, "--lead-time");
     m_retry_for = parse_duration(options.retry_for, "--retry-for");
     if (options.quantity < 0) throw UsageError("--quantity: must be greater than 0");
@@ -234,8 +234,8 @@ class Restock {
         }
         return step();
       } catch (const sql::SQLException& error) {
-        if (!is_connection_lost(error)) throw Error(fmt::format("{} ({})", m_url.masked(), describe_mysql_error(error)));
         reason = fmt::format("{} ({})", m_url.masked(), describe_mysql_error(error));
+        if (!is_connection_lost(error)) throw Error(reason);
       } catch (const Error& error) {
         if (m_warehouse.connected()) throw;
         reason = error.what();
@@ -278,8 +278,8 @@ class Restock {
 
   const Options& m_options;
   int m_input;
-  Warehouse m_warehouse;
   MysqlUrl m_url;
+  Warehouse m_warehouse;
   nanoseconds m_lead_time{0};
   nanoseconds m_retry_for{0};
   QuantityRule m_rule;

@@ -27,6 +27,13 @@ StreamSink::StreamSink(StreamFormat format, StdoutWriter& out, uint64_t count_li
 
 void StreamSink::columns(const std::vector<ColumnInfo>& columns) {
   m_columns = columns;
+  // Escaped once here, not once per row.
+  m_json_keys.clear();
+  for (const auto& column : columns) {
+    std::string key;
+    append_json_string(key, column.name);
+    m_json_keys.push_back(key + ": ");
+  }
   if (m_format != StreamFormat::csv || m_header_written) return;
   std::string header = m_key_count > 0 ? "ts,state" : "ts,diff";
   for (const auto& column : columns) {
@@ -55,12 +62,11 @@ void StreamSink::append_json_object(std::string& line, std::string_view row, siz
   line += '{';
   size_t i = 0;
   for_each_field(row, [&](Field field) {
-    const ColumnInfo& column = m_columns.at(first_column + i);
+    const size_t column = first_column + i;
     if (i++ > 0) line += ", ";
-    append_json_string(line, column.name);
-    line += ": ";
+    line += m_json_keys.at(column);
     if (field) {
-      append_json_value(line, *field, column.kind);
+      append_json_value(line, *field, m_columns[column].kind);
     } else {
       line += "null";
     }

@@ -36,6 +36,7 @@ class StreamSink final : public Sink {
   uint64_t m_count_limit;
   size_t m_key_count;
   std::vector<ColumnInfo> m_columns;
+  std::vector<std::string> m_json_keys;  // per column: its name as a JSON string and ": "
   bool m_header_written = false;
   uint64_t m_emitted = 0;
   std::string m_status;
