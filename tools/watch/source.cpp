@@ -20,19 +20,6 @@ struct ConnectionLost {
   std::string reason;
 };
 
-// Runs a statement; throws ConnectionLost when the connection broke, Error (exit 1)
-// with the server's message when the statement failed.
-PgResult execute(PGconn* connection, const std::string& sql) {
-  PgResult result(PQexec(connection, sql.c_str()));
-  if (!is_failure(result.get())) return result;
-  const PgServerError error = server_error_of(result.get(), connection);
-  if (PQstatus(connection) != CONNECTION_OK) throw ConnectionLost{error.message};
-  std::string message = error.message;
-  if (!error.detail.empty()) message += " (" + error.detail + ")";
-  if (!error.hint.empty()) message += " (hint: " + error.hint + ")";
-  throw Error(message);
-}
-
 constexpr int k_poll_chunk_rows = 10000;
 const std::string k_fetch_poll_chunk = "FETCH FORWARD " + std::to_string(k_poll_chunk_rows) + " FROM shop_watch_poll";
 
@@ -45,7 +32,8 @@ void send(PGconn* connection, const std::string& sql) {
   }
 }
 
-// The result of the statement send() sent: like execute().
+// The result of the statement send() sent. Throws ConnectionLost when the connection
+// broke, Error (exit 1) with the server's message, detail and hint when it failed.
 PgResult receive(PGconn* connection) {
   PgResult result(PQgetResult(connection));
   while (PgResult rest{PQgetResult(connection)}) {
@@ -53,7 +41,16 @@ PgResult receive(PGconn* connection) {
   if (!is_failure(result.get())) return result;
   const PgServerError error = server_error_of(result.get(), connection);
   if (PQstatus(connection) != CONNECTION_OK) throw ConnectionLost{error.message};
-  throw Error(error.message);
+  std::string message = error.message;
+  if (!error.detail.empty()) message += " (" + error.detail + ")";
+  if (!error.hint.empty()) message += " (hint: " + error.hint + ")";
+  throw Error(message);
+}
+
+// Runs a statement and waits for its result: send() and receive().
+PgResult execute(PGconn* connection, const std::string& sql) {
+  send(connection, sql);
+  return receive(connection);
 }
 
 std::string epoch_milliseconds() {
