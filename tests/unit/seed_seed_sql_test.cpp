@@ -17,11 +17,17 @@ TEST(SeedSql, SchemaHasTheFourShopTables) {
   }
 }
 
-TEST(SeedSql, DropsChildrenBeforeParents) {
-  const auto drops = shop::seed::drop_statements();
-  ASSERT_EQ(drops.size(), 4u);
-  EXPECT_EQ(drops.front(), "DROP TABLE IF EXISTS warehouse_orders");
-  EXPECT_EQ(drops.back(), "DROP TABLE IF EXISTS users");
+TEST(SeedSql, NamesTheTableEachSchemaStatementCreates) {
+  std::vector<std::string> tables;
+  for (const auto& statement : shop::seed::schema_statements()) tables.push_back(shop::seed::created_table(statement));
+  EXPECT_EQ(tables, (std::vector<std::string>{"users", "items", "purchases", "warehouse_orders"}));
+  EXPECT_EQ(shop::seed::created_table("DROP TABLE users"), "");
+}
+
+TEST(SeedSql, ResetDeletesRowsChildrenFirstAndNeverDropsOrTruncates) {
+  const auto resets = shop::seed::reset_statements();
+  EXPECT_EQ(resets, (std::vector<std::string>{"DELETE FROM warehouse_orders", "DELETE FROM purchases",
+                                              "DELETE FROM items", "DELETE FROM users"}));
 }
 
 TEST(SeedSql, FormatsUtcDatetimes) {

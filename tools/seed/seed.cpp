@@ -12,6 +12,7 @@
 #include <charconv>
 #include <chrono>
 #include <cstring>
+#include <set>
 #include <thread>
 
 #include "core/error.hpp"
@@ -62,11 +63,11 @@ void write_dry_run(const Options& options, const CatalogConfig& config, const My
       "CREATE DATABASE IF NOT EXISTS {};\nUSE {};\n",
       k_version, config.users, config.items, config.seed, config.inventory_min, config.inventory_max,
       quote_mysql_identifier(url.database), quote_mysql_identifier(url.database)));
-  if (options.reset) {
-    for (const auto& statement : drop_statements()) out.write(statement + ";\n");
-  }
   for (const auto& statement : schema_statements()) out.write(statement + ";\n");
   out.write("START TRANSACTION;\n");
+  if (options.reset) {
+    for (const auto& statement : reset_statements()) out.write(statement + ";\n");
+  }
   generate_inserts(config, [&](std::string_view statement, uint64_t) {
     out.write(statement);
     out.write(";\n");
@@ -105,15 +106,16 @@ class Seeder {
     auto connection =
         connect_mysql(m_url, {.use_database = false, .allow_local_infile = m_options.load_method != "insert"});
     std::unique_ptr<sql::Statement> statement(connection->createStatement());
-    execute(*statement, "CREATE DATABASE IF NOT EXISTS " + quote_mysql_identifier(m_url.database),
-            "create database " + quote_mysql_identifier(m_url.database), m_url);
+    // Like the tables, the database is created only when missing: even CREATE ... IF NOT
+    // EXISTS is written to the binlog that a Materialize source is reading.
+    if (!database_exists(*statement)) {
+      execute(*statement, "CREATE DATABASE IF NOT EXISTS " + quote_mysql_identifier(m_url.database),
+              "create database " + quote_mysql_identifier(m_url.database), m_url);
+    }
     connection->setSchema(m_url.database);
 
-    if (m_options.reset) {
-      for (const auto& drop : drop_statements()) execute(*statement, drop, "drop the shop tables", m_url);
-      info("dropped the shop tables in {}", m_url.masked());
-    }
-    for (const auto& create : schema_statements()) execute(*statement, create, "create the shop tables", m_url);
+    create_missing_tables(*statement);
+    if (m_options.reset) return seed(*statement);  // empties the tables in the same transaction
 
     RowCounts counts;
     try {
@@ -124,13 +126,46 @@ class Seeder {
     if (counts.users > 0 && counts.items > 0) return report_already_seeded(counts);
     if (counts.users > 0 || counts.items > 0) {
       throw Error(fmt::format(
-          "{} is partly seeded ({} users, {} items): run shop-seed --reset to drop and recreate the shop tables",
+          "{} is partly seeded ({} users, {} items): run shop-seed --reset to empty the shop tables and seed them",
           m_url.masked(), counts.users, counts.items));
     }
     return seed(*statement);
   }
 
  private:
+  bool database_exists(sql::Statement& statement) {
+    std::string literal = "'";
+    for (const char c : m_url.database) {
+      if (c == '\'' || c == '\\') literal += '\\';
+      literal += c;
+    }
+    literal += '\'';
+    try {
+      std::unique_ptr<sql::ResultSet> found(statement.executeQuery(
+          "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = " + literal));
+      return found->next() && found->getUInt64(1) > 0;
+    } catch (const sql::SQLException& error) {
+      throw Error(fmt::format("cannot list the databases of {} ({})", m_url.masked(), describe_mysql_error(error)));
+    }
+  }
+
+  // Creates the shop tables that do not exist yet, and only those: even CREATE TABLE IF
+  // NOT EXISTS of an existing table is written to MySQL's binlog, and a replicating
+  // Materialize source should see no DDL on its tables.
+  void create_missing_tables(sql::Statement& statement) {
+    std::set<std::string> existing;
+    try {
+      std::unique_ptr<sql::ResultSet> tables(statement.executeQuery(
+          "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()"));
+      while (tables->next()) existing.insert(std::string(tables->getString(1)));
+    } catch (const sql::SQLException& error) {
+      throw Error(fmt::format("cannot list the tables of {} ({})", m_url.masked(), describe_mysql_error(error)));
+    }
+    for (const auto& create : schema_statements()) {
+      if (!existing.contains(created_table(create))) execute(statement, create, "create the shop tables", m_url);
+    }
+  }
+
   int report_already_seeded(const RowCounts& counts) {
     std::string note;
     if (counts.users != m_config.users || counts.items != m_config.items) {
@@ -168,6 +203,8 @@ class Seeder {
 
     // Everything in one transaction: an interrupted or failed run leaves no rows behind,
     // so a database is either empty or completely seeded.
+    // With --reset the old rows go in the same transaction: a reader such as Materialize
+    // sees the old shop replaced by the new one at once, and a failed reset keeps the old.
     begin_transaction(statement);
     const auto rollback_and_fail = [&](const std::string& why) -> Error {
       status.clear();
@@ -175,10 +212,23 @@ class Seeder {
         rollback_transaction(statement);
       } catch (const sql::SQLException&) {  // NOLINT(bugprone-empty-catch): the server rolls back a lost session
       }
+      if (m_options.reset) {
+        return Error(fmt::format("{}; nothing was changed (the transaction was rolled back; the shop tables in {} "
+                                 "hold what they held before)",
+                                 why, m_url.masked()));
+      }
       return Error(fmt::format("{}; no rows were written (the transaction was rolled back; the shop tables in {} "
                                "exist and are empty, so running shop-seed again seeds them)",
                                why, m_url.masked()));
     };
+    if (m_options.reset) {
+      try {
+        for (const auto& reset : reset_statements()) statement.execute(reset);
+      } catch (const sql::SQLException& error) {
+        throw rollback_and_fail(
+            fmt::format("cannot empty the shop tables in {} ({})", m_url.masked(), describe_mysql_error(error)));
+      }
+    }
 
     std::string method = m_options.load_method == "insert" ? "insert" : "load-data";
     bool completed = false;
@@ -324,7 +374,8 @@ void add_options(CLI::App& app, Options& options) {
   app.add_option("--seed", options.seed, "Random seed: the same flags give identical rows")->type_name("S");
   app.add_option("--inventory", options.inventory, "Initial stock per item, uniform in MIN:MAX")->type_name("MIN:MAX");
   app.add_flag("--reset", options.reset,
-               "Drop and recreate the shop tables first (also removes purchases and warehouse orders)");
+               "Empty the shop tables and seed them again, in one transaction (also removes purchases and "
+               "warehouse orders; the tables are kept, so a Materialize source reading them keeps working)");
   app.add_flag("--dry-run", options.dry_run,
                "Write the SQL to stdout instead of connecting (pipe it into the mariadb/mysql client)");
   add_mysql_option(app, options.mysql_url);

@@ -213,9 +213,15 @@ std::vector<std::string> schema_statements() {
   return statements;
 }
 
-std::vector<std::string> drop_statements() {
-  return {"DROP TABLE IF EXISTS warehouse_orders", "DROP TABLE IF EXISTS purchases", "DROP TABLE IF EXISTS items",
-          "DROP TABLE IF EXISTS users"};
+std::string created_table(std::string_view statement) {
+  constexpr std::string_view prefix = "CREATE TABLE IF NOT EXISTS ";
+  if (!statement.starts_with(prefix)) return {};
+  statement.remove_prefix(prefix.size());
+  return std::string(statement.substr(0, statement.find_first_of(" (")));
+}
+
+std::vector<std::string> reset_statements() {
+  return {"DELETE FROM warehouse_orders", "DELETE FROM purchases", "DELETE FROM items", "DELETE FROM users"};
 }
 
 bool generate_inserts(const CatalogConfig& config, const InsertSink& sink) {

@@ -17,8 +17,13 @@ inline constexpr size_t k_statement_bytes = size_t{1} << 18;
 
 // The statements of sql/mysql/schema.sql (compiled in), without trailing ';'.
 [[nodiscard]] std::vector<std::string> schema_statements();
-// DROP TABLE IF EXISTS for the shop tables, children before parents.
-[[nodiscard]] std::vector<std::string> drop_statements();
+// The table a schema statement creates ("CREATE TABLE IF NOT EXISTS <name> (...").
+[[nodiscard]] std::string created_table(std::string_view statement);
+// DELETE FROM each shop table, children before parents: --reset empties the tables and
+// keeps them. A MySQL source in Materialize reads deletes as retractions, whereas a
+// dropped and recreated (or truncated) table puts its subsource into an error state
+// until the source is recreated (Materialize's doc/user/data/mysql_source_details.yml).
+[[nodiscard]] std::vector<std::string> reset_statements();
 
 // Receives one INSERT statement (no trailing ';') and how many rows it carries; returns
 // false to stop generating (e.g. on SIGINT).
