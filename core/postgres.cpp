@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "core/diagnostics.hpp"
 #include "core/error.hpp"
 #include "core/summary.hpp"
 #include "core/url.hpp"
@@ -29,9 +30,13 @@ std::string describe_postgres_target(std::string_view conninfo) {
 PgConnection connect_postgres(const std::string& conninfo, int connect_timeout_seconds) {
   // connect_timeout as a separate keyword: a URL or key=value conninfo goes in as
   // "dbname" with expand_dbname, so both forms work and the user's own value wins.
+  // fallback_application_name: the program's name shows in the server's session list
+  // (pg_stat_activity, Materialize's mz_sessions) unless the user names one.
   const std::string timeout = std::to_string(connect_timeout_seconds);
-  const char* keys[] = {"connect_timeout", "dbname", nullptr};
-  const char* values[] = {timeout.c_str(), conninfo.empty() ? nullptr : conninfo.c_str(), nullptr};
+  const std::string& application = program_name();
+  const char* keys[] = {"connect_timeout", "fallback_application_name", "dbname", nullptr};
+  const char* values[] = {timeout.c_str(), application.empty() ? nullptr : application.c_str(),
+                          conninfo.empty() ? nullptr : conninfo.c_str(), nullptr};
   PgConnection connection(PQconnectdbParams(keys, values, 1));
   if (!connection) throw Error("out of memory connecting to " + describe_postgres_target(conninfo));
   if (PQstatus(connection.get()) != CONNECTION_OK) {

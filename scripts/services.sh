@@ -188,7 +188,10 @@ export_line() {
   port=$(port_of "$svc")
   case $svc in
     mariadb) printf "export MYSQL_URL='mysql://root@127.0.0.1:%s/shop'\n" "$port" ;;
-    postgres) printf "export DATABASE_URL='postgres://postgres@127.0.0.1:%s/postgres'\n" "$port" ;;
+    postgres)
+      printf "export DATABASE_URL='postgres://postgres@127.0.0.1:%s/postgres'\n" "$port"
+      printf "export SHOP_POSTGRES_LOG='%s'\n" "$(svc_dir postgres)/postgres.log"
+      ;;
     kafka) printf "export KAFKA_BROKERS='127.0.0.1:%s'\n" "$port" ;;
   esac
 }
@@ -424,6 +427,9 @@ unix_socket_directories = '${sockdirs//\'/\'\'}'
 fsync = off
 full_page_writes = off
 logging_collector = off
+# Who sent what: tests that check the statements a program sends (ALTER DATABASE ... SET
+# log_statement = 'all') find them by database and application name.
+log_line_prefix = '%m [%p] db=%d app=%a: '
 EOF
 
   log "postgres: starting on 127.0.0.1:$port"

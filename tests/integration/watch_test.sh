@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # shop-watch against the harness's PostgreSQL.
-#   watch_test.sh SHOP_WATCH basic     the SUBSCRIBE cursor path (rows shaped like its
-#                                      output), poll mode's changes in every format,
-#                                      --key, errors, a closed stdout
+#   watch_test.sh SHOP_WATCH basic     poll mode's changes in every format, --key,
+#                                      errors, a closed stdout
+#   watch_test.sh SHOP_WATCH subscribe the SUBSCRIBE path through the stand-in
+#                                      (watch/subscribe_standin.sql): snapshot and
+#                                      progress, resuming after a lost connection (plain
+#                                      and --key), a refused AS OF, --no-snapshot, the
+#                                      end of a subscription
 #   watch_test.sh SHOP_WATCH table     the live table in tmux: what is on screen, and the
 #                                      terminal restored after q, SIGTERM and two signals
 #   watch_test.sh SHOP_WATCH restart   PostgreSQL restarted under a running watch
@@ -10,8 +14,8 @@
 # shellcheck source-path=SCRIPTDIR source=harness/lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/harness/lib.sh"
 
-readonly WATCH=${1:?usage: watch_test.sh SHOP_WATCH basic|table|restart}
-readonly PART=${2:?usage: watch_test.sh SHOP_WATCH basic|table|restart}
+readonly WATCH=${1:?usage: watch_test.sh SHOP_WATCH basic|subscribe|table|restart}
+readonly PART=${2:?usage: watch_test.sh SHOP_WATCH basic|subscribe|table|restart}
 [[ -x $WATCH ]] || die "not an executable: $WATCH"
 [[ -n ${DATABASE_URL:-} ]] || die "DATABASE_URL is not set (is the postgres fixture running?)"
 
@@ -22,11 +26,34 @@ sql() { PGCONNECT_TIMEOUT=5 psql -X -q -v ON_ERROR_STOP=1 -At "$url" -c "$1"; }
 admin "DROP DATABASE IF EXISTS $db"
 admin "CREATE DATABASE $db"
 on_exit admin "DROP DATABASE IF EXISTS $db"
+# Every statement sent to the test database is logged, for the grammar check.
+admin "ALTER DATABASE $db SET log_statement = 'all'"
+
+# expect_materialize_grammar WHAT: every statement shop-watch sent to the test database
+# so far parses on Materialize (tests/support/materialize_grammar.py).
+expect_materialize_grammar() {
+  [[ -n ${SHOP_POSTGRES_LOG:-} && -r $SHOP_POSTGRES_LOG ]] || die "SHOP_POSTGRES_LOG is not a readable file (scripts/services.sh env sets it)"
+  local report
+  if report=$(python3 "$REPO_ROOT/tests/support/materialize_grammar.py" "$SHOP_POSTGRES_LOG" "$db" shop-watch 3); then
+    ok "$1: $report"
+  else
+    not_ok "$1: $report"
+  fi
+}
 
 # wait_lines FILE N: until FILE has at least N lines (10 s at most).
 wait_lines() {
   local deadline=$((SECONDS + 10))
-  while (($(wc -l <"$1") < $2)); do
+  while (($(cat -- "$1" 2>/dev/null | wc -l) < $2)); do  # the file may not be there yet
+    ((SECONDS < deadline)) || return 1
+    sleep 0.05
+  done
+}
+
+# wait_for_text FILE REGEX: until FILE has a line matching REGEX (10 s at most).
+wait_for_text() {
+  local deadline=$((SECONDS + 10))
+  until grep -q -- "$2" "$1"; do
     ((SECONDS < deadline)) || return 1
     sleep 0.05
   done
@@ -36,46 +63,6 @@ wait_lines() {
 without_ts() { sed -n "$2,$3p" "$1" | cut -f2- | sort; }
 
 basic() {
-  # The cursor path: rows as SUBSCRIBE ... WITH (PROGRESS) sends them. Timestamp 100 holds
-  # a duplicate; at 105 an update arrives +new before -old and an insert cancels itself;
-  # 107 never gets its progress row, so nothing of it may show.
-  sql "CREATE TABLE subscribe_rows (seq int, mz_timestamp numeric, mz_progressed bool, mz_diff bigint, id int, name text);
-       INSERT INTO subscribe_rows VALUES
-         (1, 100, false, 1, 1, 'a'), (2, 100, false, 1, 2, 'b'), (3, 100, false, 1, 2, 'b'),
-         (4, 101, true, NULL, NULL, NULL),
-         (5, 105, false, 1, 1, 'A'), (6, 105, false, -1, 1, 'a'), (7, 105, false, 1, 3, 'c'), (8, 105, false, -1, 3, 'c'),
-         (9, 106, true, NULL, NULL, NULL),
-         (10, 106, false, -1, 2, 'b'),
-         (11, 107, true, NULL, NULL, NULL),
-         (12, 107, false, 1, 9, 'no progress yet')"
-  local cursor="SELECT mz_timestamp, mz_progressed, mz_diff, id, name FROM subscribe_rows ORDER BY seq"
-  expect_eq "cursor path: changes" "100	+1	1	a
-100	+2	2	b
-105	-1	1	a
-105	+1	1	A
-106	-1	2	b" "$("$WATCH" --url "$url" --format changes --cursor-query "$cursor" subscribe_rows)"
-  expect_eq "cursor path: jsonl" '{"ts": 100, "diff": 1, "row": {"id": 1, "name": "a"}}
-{"ts": 100, "diff": 2, "row": {"id": 2, "name": "b"}}
-{"ts": 105, "diff": -1, "row": {"id": 1, "name": "a"}}
-{"ts": 105, "diff": 1, "row": {"id": 1, "name": "A"}}
-{"ts": 106, "diff": -1, "row": {"id": 2, "name": "b"}}' \
-    "$("$WATCH" --url "$url" --format jsonl --cursor-query "$cursor" subscribe_rows)"
-  expect_eq "cursor path: --count stops early" "100	+1	1	a
-100	+2	2	b" "$("$WATCH" --url "$url" --format changes --count 2 --cursor-query "$cursor" subscribe_rows)"
-
-  # ENVELOPE UPSERT's shape: mz_state, the key first.
-  sql "CREATE TABLE upsert_rows (seq int, mz_timestamp numeric, mz_progressed bool, mz_state text, id int, name text);
-       INSERT INTO upsert_rows VALUES
-         (1, 10, false, 'upsert', 1, 'a'), (2, 10, false, 'upsert', 2, 'b'), (3, 11, true, NULL, NULL, NULL),
-         (4, 12, false, 'upsert', 1, 'a2'), (5, 12, false, 'delete', 2, NULL), (6, 13, true, NULL, NULL, NULL)"
-  expect_eq "cursor path with --key: upserts and deletes" \
-    '{"ts": 10, "state": "upsert", "key": {"id": 1}, "value": {"name": "a"}}
-{"ts": 10, "state": "upsert", "key": {"id": 2}, "value": {"name": "b"}}
-{"ts": 12, "state": "upsert", "key": {"id": 1}, "value": {"name": "a2"}}
-{"ts": 12, "state": "delete", "key": {"id": 2}, "value": null}' \
-    "$("$WATCH" --url "$url" --format jsonl --key id \
-      --cursor-query "SELECT mz_timestamp, mz_progressed, mz_state, id, name FROM upsert_rows ORDER BY seq" upsert_rows)"
-
   # Poll mode: changes made while watching, in each format.
   sql "CREATE TABLE items (id int PRIMARY KEY, name text, stock int, price numeric(6,2));
        INSERT INTO items VALUES (1, 'widget', 10, 2.50), (2, 'gadget', 0, NULL)"
@@ -160,6 +147,205 @@ upsert	1	widget	8	2.50" "$(sed -n 3,4p "$WORK_DIR/keyed" | cut -f2-)"
     cat "$WORK_DIR/status")
   expect_eq "stdout closed by head: exit 0" 0 "$status"
   expect_eq "stdout closed by head: nothing on stderr" "" "$(cat "$WORK_DIR/err")"
+
+  # Poll mode is also what --mode poll sends to Materialize.
+  expect_materialize_grammar "poll mode sends only what Materialize parses"
+}
+
+# The SUBSCRIBE path. Each collection is a change log with a frontier (see
+# subscribe_standin.sql); shop-watch talks to the stand-in function exactly as to
+# Materialize, every DECLARE and FETCH wrapped in one call of it.
+# collection NAME DEFINITIONS [KEYS]: the log, its frontier at 0, and the stand-in NAME_standin.
+collection() {
+  local keys=NULL
+  [[ -n ${3:-} ]] && keys="'$3'"
+  sql "CREATE TABLE $1_log (mz_ts numeric NOT NULL, diff bigint NOT NULL, $2);
+       CREATE TABLE $1_frontier (since numeric NOT NULL, upper numeric);
+       INSERT INTO $1_frontier VALUES (0, 0);
+       SELECT shop_standin_install('$1_standin', '$1', '$2', $keys)" >/dev/null
+}
+# Ends shop-watch's connections to the test database, as a server restart or a network
+# failure would.
+cut_connections() {
+  sql "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+       WHERE datname = current_database() AND application_name = 'shop-watch'" >/dev/null
+}
+# watch_bg OUT ARGS...: shop-watch against the stand-in in the background; sets WATCH_PID.
+watch_bg() {
+  local out=$1
+  shift
+  "$WATCH" --url "$url" --format changes -v "$@" >"$out" 2>"$out.err" &
+  WATCH_PID=$!
+}
+# stop_watch: SIGINT, then its exit status in STATUS.
+stop_watch() {
+  kill -INT "$WATCH_PID" 2>/dev/null || true
+  STATUS=0
+  wait "$WATCH_PID" || STATUS=$?
+}
+# replayed FILE: the changes of a plain changes file summed up: the rows they leave.
+replayed() {
+  awk -F'\t' '{ key = $3; for (i = 4; i <= NF; i++) key = key "\t" $i; count[key] += $2 }
+    END { for (k in count) { if (count[k] < 0) print "NEGATIVE " k; for (j = 0; j < count[k]; j++) print k } }' "$1" | sort
+}
+# rows_of NAME: the collection's rows now (every update summed), as replayed() prints them.
+rows_of() {
+  psql -X -q -At -F $'\t' "$url" -c "SELECT id, value FROM (SELECT id, value, sum(diff) AS n FROM $1_log
+    GROUP BY id, value) AS s, generate_series(1, s.n::int)" | sort
+}
+
+subscribe() {
+  sql "$(cat "$REPO_ROOT/tests/integration/watch/subscribe_standin.sql")" >/dev/null
+  local status
+
+  # Snapshot, updates and progress: the snapshot at the AS OF, then only what a progress
+  # row closed; an update is -old before +new; a change that cancels out at its
+  # timestamp never shows; a timestamp without its progress row stays back.
+  collection basic 'id int, value text'
+  sql "INSERT INTO basic_log VALUES (100, 1, 1, 'a'), (100, 2, 2, 'b'), (105, 1, 1, 'A'), (105, -1, 1, 'a'),
+         (105, 1, 3, 'c'), (105, -1, 3, 'c'), (106, -1, 2, 'b'), (107, 1, 9, 'no progress yet');
+       UPDATE basic_frontier SET upper = 107"
+  expect_eq "subscribe: the snapshot, then the changes each progress row closes" "100	+1	1	a
+100	+2	2	b
+105	-1	1	a
+105	+1	1	A
+106	-1	2	b" "$(timeout 20 "$WATCH" --url "$url" --format changes --as-of 100 --up-to 107 --subscribe-standin basic_standin basic)"
+  expect_eq "subscribe: jsonl" '{"ts": 100, "diff": 1, "row": {"id": 1, "value": "a"}}
+{"ts": 100, "diff": 2, "row": {"id": 2, "value": "b"}}' \
+    "$(timeout 20 "$WATCH" --url "$url" --format jsonl --as-of 100 --up-to 101 --subscribe-standin basic_standin basic)"
+  expect_eq "subscribe: --count stops early" "100	+1	1	a" \
+    "$(timeout 20 "$WATCH" --url "$url" --format changes --as-of 100 --count 1 --subscribe-standin basic_standin basic)"
+
+  # A lost connection: shop-watch resumes AS OF its last progress (101) and must emit
+  # exactly the changes it missed: the update of 1 and the insert at 101, the removal at
+  # 103, and nothing about row 2, which did not change (a delete and re-insert of every
+  # row is the defect this catches). The changes are logged while the frontier stays at
+  # 101 (the live subscription cannot see them), the connection is cut, then the frontier
+  # moves: the resumed subscription sees them, whenever it reconnects.
+  local name keys
+  for keys in "" id; do
+    name=resync${keys:+_keyed}
+    collection "$name" 'id int, value int' "$keys"
+    sql "INSERT INTO ${name}_log VALUES (100, 1, 1, 10), (100, 1, 2, 20), (100, 1, 3, 30);
+         UPDATE ${name}_frontier SET upper = 101"
+    watch_bg "$WORK_DIR/$name" ${keys:+--key "$keys"} --subscribe-standin "${name}_standin" "$name"
+    wait_lines "$WORK_DIR/$name" 3 || not_ok "$name: no snapshot"
+    sql "INSERT INTO ${name}_log VALUES (101, -1, 1, 10), (101, 1, 1, 11), (101, 1, 4, 40), (103, -1, 3, 30)"
+    cut_connections
+    sql "UPDATE ${name}_frontier SET upper = 104"
+    local expected_lines=7
+    [[ -n $keys ]] && expected_lines=6
+    wait_lines "$WORK_DIR/$name" "$expected_lines" || not_ok "$name: the missed changes never came"
+    sleep 1.5 # more would show by now
+    stop_watch
+    expect_eq "$name: SIGINT ends it with 0" 0 "$STATUS"
+    expect_match "$name: it reconnected and resumed AS OF its last progress" 'AS OF 101' "$(cat "$WORK_DIR/$name.err")"
+    if [[ -z $keys ]]; then
+      expect_eq "resync: only the missed changes, each at its timestamp" "100	+1	1	10
+100	+1	2	20
+100	+1	3	30
+101	+1	1	11
+101	+1	4	40
+101	-1	1	10
+103	-1	3	30" "$(sort "$WORK_DIR/$name")"
+      expect_eq "resync: the changes replayed are the collection" "$(rows_of "$name")" "$(replayed "$WORK_DIR/$name")"
+    else
+      expect_eq "resync with --key: only the missed upserts and deletes" "100	upsert	1	10
+100	upsert	2	20
+100	upsert	3	30
+101	upsert	1	11
+101	upsert	4	40
+103	delete	3" "$(sort "$WORK_DIR/$name")"
+    fi
+  done
+
+  # A refused AS OF: the inputs kept no history back to the resume timestamp (since 103 >
+  # 101), which Materialize reports at the first FETCH. shop-watch takes a fresh snapshot
+  # (AS OF the server's choice, 103) and emits only its difference from what it showed.
+  collection stale 'id int, value int'
+  sql "INSERT INTO stale_log VALUES (100, 1, 1, 10), (100, 1, 2, 20), (100, 1, 3, 30); UPDATE stale_frontier SET upper = 101"
+  watch_bg "$WORK_DIR/stale" --subscribe-standin stale_standin stale
+  wait_lines "$WORK_DIR/stale" 3 || not_ok "stale: no snapshot"
+  sql "INSERT INTO stale_log VALUES (101, -1, 1, 10), (101, 1, 1, 11), (102, 1, 4, 40), (103, -1, 3, 30);
+       UPDATE stale_frontier SET since = 103"
+  cut_connections
+  sql "UPDATE stale_frontier SET upper = 104"
+  wait_lines "$WORK_DIR/stale" 7 || not_ok "stale: the fresh snapshot's difference never came"
+  sleep 1.5
+  stop_watch
+  expect_eq "a refused AS OF: shop-watch goes on (SIGINT ends it with 0)" 0 "$STATUS"
+  expect_match "a refused AS OF: it said so and took a fresh snapshot" 'cannot resume AS OF 101 .*Timestamp \(101\) is not valid for all inputs.*fresh snapshot' \
+    "$(cat "$WORK_DIR/stale.err")"
+  expect_eq "a refused AS OF: only the difference, at the fresh snapshot's timestamp" "103	+1	1	11
+103	+1	4	40
+103	-1	1	10
+103	-1	3	30" "$(sed -n '4,$p' "$WORK_DIR/stale" | sort)"
+  expect_eq "a refused AS OF: the changes replayed are the collection" "$(rows_of stale)" "$(replayed "$WORK_DIR/stale")"
+
+  # --no-snapshot: AS OF T without a snapshot emits only times after T, so a resume after
+  # progress 101 must ask AS OF 100 to keep the change at 101 itself.
+  collection nosnap 'id int, value int'
+  sql "INSERT INTO nosnap_log VALUES (100, 1, 1, 10); UPDATE nosnap_frontier SET upper = 101"
+  watch_bg "$WORK_DIR/nosnap" --no-snapshot --subscribe-standin nosnap_standin nosnap
+  wait_for_text "$WORK_DIR/nosnap.err" 'SNAPSHOT = false' || not_ok "nosnap: never subscribed"
+  sleep 1 # its first FETCH has the progress rows at 100 and 101
+  sql "INSERT INTO nosnap_log VALUES (101, 1, 5, 50), (102, -1, 1, 10)"
+  cut_connections
+  sql "UPDATE nosnap_frontier SET upper = 103"
+  wait_lines "$WORK_DIR/nosnap" 2 || not_ok "nosnap: the changes after the resume never came"
+  sleep 1
+  stop_watch
+  expect_match "--no-snapshot: resumed AS OF the timestamp below its last progress" 'SNAPSHOT = false\) AS OF 100' \
+    "$(grep 'AS OF' "$WORK_DIR/nosnap.err" | tail -n 1)"
+  expect_eq "--no-snapshot: the change at the resume timestamp is kept, nothing before it" "101	+1	5	50
+102	-1	1	10" "$(cat "$WORK_DIR/nosnap")"
+
+  # --no-snapshot and a refused AS OF: a clear error naming the flag.
+  collection nosnap_stale 'id int, value int'
+  sql "UPDATE nosnap_stale_frontier SET upper = 101"
+  watch_bg "$WORK_DIR/nosnap_stale" --no-snapshot --subscribe-standin nosnap_stale_standin nosnap_stale
+  sleep 1.5
+  sql "UPDATE nosnap_stale_frontier SET since = 110" # compacted past what it has seen
+  cut_connections
+  sql "UPDATE nosnap_stale_frontier SET upper = 111"
+  status=0
+  (sleep 20 && kill "$WATCH_PID" 2>/dev/null) &
+  local killer=$!
+  wait "$WATCH_PID" || status=$?
+  kill "$killer" 2>/dev/null || true
+  expect_eq "--no-snapshot, AS OF refused: exit 1" 1 "$status"
+  expect_match "--no-snapshot, AS OF refused: one line naming the flag" '^shop-watch: error: cannot resume AS OF 100 .*--no-snapshot' \
+    "$(grep '^shop-watch: error:' "$WORK_DIR/nosnap_stale.err")"
+
+  # The end of a subscription: with its inputs finished (the empty frontier) no progress
+  # row reaches UP TO, and the subscription ends; so does shop-watch, with 0.
+  collection finished 'id int, value int'
+  sql "INSERT INTO finished_log VALUES (100, 1, 1, 10), (101, 1, 2, 20); UPDATE finished_frontier SET upper = NULL"
+  status=0
+  timeout 20 "$WATCH" --url "$url" --format changes --up-to 1000 --subscribe-standin finished_standin finished \
+    >"$WORK_DIR/finished" 2>"$WORK_DIR/finished.err" || status=$?
+  expect_eq "--up-to on a finished subscription: it ends, with 0" 0 "$status"
+  expect_eq "--up-to on a finished subscription: every row" "101	+1	1	10
+101	+1	2	20" "$(sort "$WORK_DIR/finished")"
+  # UP TO within a running collection: the updates below it, then the end.
+  collection upto 'id int, value int'
+  sql "INSERT INTO upto_log VALUES (100, 1, 1, 10), (101, 1, 2, 20), (102, 1, 3, 30); UPDATE upto_frontier SET upper = 200"
+  status=0
+  timeout 20 "$WATCH" --url "$url" --format changes --as-of 100 --up-to 102 --subscribe-standin upto_standin upto \
+    >"$WORK_DIR/upto" 2>&1 || status=$?
+  expect_eq "--up-to: ends at UP TO (exclusive), with 0" "0 100	+1	1	10
+101	+1	2	20" "$status $(cat "$WORK_DIR/upto")"
+  status=0
+  timeout 20 "$WATCH" --url "$url" --format changes --as-of 101 --up-to 101 --subscribe-standin upto_standin upto \
+    >"$WORK_DIR/equal" 2>&1 || status=$?
+  expect_eq "--as-of equal to --up-to: zero rows, then the end" "0 " "$status $(cat "$WORK_DIR/equal")"
+  status=0
+  "$WATCH" --url "postgres://postgres@127.0.0.1:1/none" --format changes --as-of 200 --up-to 100 --mode subscribe upto \
+    >/dev/null 2>"$WORK_DIR/err" || status=$?
+  expect_eq "--as-of later than --up-to: a usage error before connecting" "2 1" "$status $(wc -l <"$WORK_DIR/err")"
+  expect_match "--as-of later than --up-to: the message names both" '--as-of 200 is later than --up-to 100' "$(cat "$WORK_DIR/err")"
+
+  expect_materialize_grammar "subscribe mode sends only what Materialize parses"
 }
 
 # tmux_watch NAME COMMAND: runs shop-watch in a 100x20 tmux session; afterwards the pane
@@ -271,7 +457,8 @@ restart() {
 
 case $PART in
   basic) basic ;;
+  subscribe) subscribe ;;
   table) table ;;
   restart) restart ;;
-  *) die "unknown part '$PART' (expected basic, table or restart)" ;;
+  *) die "unknown part '$PART' (expected basic, subscribe, table or restart)" ;;
 esac

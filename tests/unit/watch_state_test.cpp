@@ -127,6 +127,42 @@ std::string show(const std::vector<KeyedChange>& changes) {
   return text;
 }
 
+// A progress row at T closes the timestamps below T only: more may still arrive at T
+// (doc/user/content/sql/subscribe.md, "PROGRESS").
+TEST(ResultState, CloseBeforeLeavesTheBoundAndLaterStaged) {
+  ResultState state;
+  state.stage("5", 1, row({"a"}));
+  state.stage("7", 1, row({"b"}));
+  state.stage("9", 1, row({"c"}));
+  std::vector<Change> closed;
+  state.close_before("7", [&](const std::string& ts, int64_t diff, std::string_view r) {
+    closed.push_back({ts, diff, Row(r)});
+  });
+  EXPECT_EQ(show(closed), "5 +1 a\n");
+  EXPECT_TRUE(state.has_staged());
+  state.stage("7", 1, row({"b2"}));  // arrives after progress 7
+  EXPECT_EQ(show(state.close()), "7 +1 b\n7 +1 b2\n9 +1 c\n");
+}
+
+// Without a snapshot (--no-snapshot) rows the state never saw are removed: the changes
+// pass through instead of being an error.
+TEST(ResultState, WithoutRowsChangesPassThrough) {
+  ResultState state(false);
+  state.stage("1", -1, row({"from before"}));
+  state.stage("1", 1, row({"new"}));
+  EXPECT_EQ(show(state.close()), "1 -1 from before\n1 +1 new\n");
+}
+
+TEST(KeyedState, WithoutRowsTheLastStatePerKeyPassesThrough) {
+  KeyedState state(false);
+  state.stage("1", KeyedKind::remove, row({"k1"}), {});  // never seen: still a delete
+  state.stage("1", KeyedKind::upsert, row({"k2"}), row({"a"}));
+  state.stage("1", KeyedKind::upsert, row({"k2"}), row({"b"}));
+  state.stage("2", KeyedKind::upsert, row({"k2"}), row({"b"}));  // the same value again: passed on
+  EXPECT_EQ(show(state.close_before("2")), "1 delete k1\n1 upsert k2 b\n");
+  EXPECT_EQ(show(state.close()), "2 upsert k2 b\n");
+}
+
 TEST(KeyedState, TheLastStateOfEachKeyPerTimestamp) {
   KeyedState state;
   state.stage("1", KeyedKind::upsert, row({"k1"}), row({"a"}));

@@ -20,6 +20,18 @@ struct ConnectionLost {
   std::string reason;
 };
 
+// A resumed subscription failed before its first row: its AS OF was refused.
+struct AsOfRefused {
+  std::string reason;
+};
+
+// FETCH as Materialize's parser takes it: FETCH [FORWARD] [n | ALL] [FROM] name
+// [WITH (TIMEOUT = ...)] (src/sql-parser/src/parser.rs, parse_fetch). With a timeout it
+// returns what arrived within it; without one it waits for at least one row.
+constexpr auto k_fetch_timeout = std::chrono::seconds(1);
+const std::string k_fetch_with_timeout = "FETCH ALL shop_watch WITH (timeout = '1s')";
+const std::string k_fetch_waiting = "FETCH ALL shop_watch";
+
 constexpr int k_poll_chunk_rows = 10000;
 const std::string k_fetch_poll_chunk = "FETCH FORWARD " + std::to_string(k_poll_chunk_rows) + " FROM shop_watch_poll";
 
@@ -56,6 +68,25 @@ PgResult execute(PGconn* connection, const std::string& sql) {
 std::string epoch_milliseconds() {
   return std::to_string(
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
+// The decimal timestamp one below `timestamp` ("0" stays "0": nothing is below it).
+std::string previous_timestamp(std::string timestamp) {
+  if (timestamp.empty() || timestamp == "0") return timestamp.empty() ? "0" : timestamp;
+  size_t i = timestamp.size();
+  while (i > 0 && timestamp[i - 1] == '0') timestamp[--i] = '9';
+  if (i > 0) --timestamp[i - 1];
+  if (timestamp.size() > 1 && timestamp.front() == '0') timestamp.erase(0, 1);
+  return timestamp;
+}
+
+std::string quote_literal(const std::string& text) {
+  std::string quoted = "'";
+  for (const char c : text) {
+    if (c == '\'') quoted += '\'';
+    quoted += c;
+  }
+  return quoted + '\'';
 }
 
 std::string quote_identifier(const std::string& name) {
@@ -126,7 +157,7 @@ class SourceRun {
     return [this](const std::string& timestamp, int64_t diff, std::string_view row) { m_sink.change(timestamp, diff, row); };
   }
 
-  [[nodiscard]] bool finished() const { return stop_requested() || m_sink.done() || m_reached_up_to; }
+  [[nodiscard]] bool finished() const { return stop_requested() || m_sink.done() || m_subscription_ended; }
 
   // After a lost connection: waits with backoff; false when stopping or out of time.
   bool wait_before_retry(const std::string& reason) {
@@ -169,7 +200,9 @@ class SourceRun {
       RowBuilder builder;
       KeyedState::Rows keyed;
       execute(connection, "BEGIN");
-      execute(connection, "DECLARE shop_watch_poll NO SCROLL CURSOR FOR " + m_settings.query);
+      // DECLARE name CURSOR FOR: Materialize's grammar takes no NO SCROLL, SCROLL or
+      // BINARY (src/sql-parser/src/parser.rs, parse_declare).
+      execute(connection, "DECLARE shop_watch_poll CURSOR FOR " + m_settings.query);
       // Each FETCH is sent before the previous chunk is taken apart, so the server
       // produces the next rows while these are processed.
       send(connection, k_fetch_poll_chunk);
@@ -231,50 +264,128 @@ class SourceRun {
     return {key.take(), value.take()};
   }
 
-  // SUBSCRIBE through a cursor: rows (mz_timestamp, mz_progressed, mz_diff | mz_state,
-  // columns...) are staged until a progress row closes their timestamp. After a
-  // reconnect the subscription's snapshot is collected whole and only its difference
-  // from the state already emitted goes out.
+  // The statement as sent: the Materialize statement itself or, against the test
+  // stand-in (--subscribe-standin FUNCTION), a call of that PostgreSQL function with the
+  // Materialize statement as its one argument. BEGIN, COMMIT and ROLLBACK go as they are.
+  [[nodiscard]] std::string wire(const std::string& statement) const {
+    if (m_settings.standin_function.empty()) return statement;
+    return "SELECT * FROM " + m_settings.standin_function + "(" + quote_literal(statement) + ")";
+  }
+
+  // The AS OF a new subscription asks for: the user's --as-of at first; after a
+  // reconnect the last complete timestamp P (everything below P was emitted).
+  //  * With a snapshot, AS OF P: the snapshot is the state through P, so its difference
+  //    from what was emitted is exactly the changes at P and any missed before.
+  //  * With SNAPSHOT = false, AS OF T emits only updates at times after T
+  //    (MaterializeInc/materialize src/compute/src/sink/subscribe.rs, should_emit:
+  //    `as_of.less_than(time)` without a snapshot), so the changes at P need AS OF P-1.
+  [[nodiscard]] std::optional<std::string> next_as_of() const {
+    if (!m_last_progress) {
+      return m_settings.as_of.empty() ? std::nullopt : std::optional<std::string>(m_settings.as_of);
+    }
+    if (m_settings.snapshot) return m_last_progress;
+    return previous_timestamp(*m_last_progress);
+  }
+
+  // SUBSCRIBE ... WITH (PROGRESS) through a cursor, as doc/user/content/sql/subscribe.md
+  // describes its output: rows (mz_timestamp, mz_progressed, mz_diff | mz_state,
+  // columns...); a progress row at T means no more rows below T. Rows are staged until
+  // a progress row closes their timestamp.
   void subscribe(PGconn* connection) {
-    const bool fake = !m_settings.cursor_query.empty();
-    const std::string fetch = fake ? "FETCH ALL shop_watch" : "FETCH ALL shop_watch WITH (timeout = '1s')";
-    const bool keyed = !m_settings.key_columns.empty();
-    // Resynchronising: the first timestamp's rows are a snapshot to diff, not changes.
-    bool resync = false;
-    execute(connection, "BEGIN");
-    if (fake) {
-      execute(connection, "DECLARE shop_watch CURSOR FOR " + m_settings.cursor_query);
-    } else if (m_last_progress) {
-      // Resume at the last complete timestamp, when the inputs still keep that history:
-      // AS OF it, the snapshot is the state at that timestamp, and its difference from
-      // what was emitted (everything before it) is exactly what was missed. Without a
-      // snapshot (--no-snapshot) the changes from it on are taken as they come.
+    std::optional<std::string> as_of = next_as_of();
+    bool resumed = m_last_progress.has_value();
+    for (;;) {
       try {
-        execute(connection, "DECLARE shop_watch CURSOR FOR " + subscribe_statement(m_settings, *m_last_progress));
-        debug("resumed AS OF {}", *m_last_progress);
-        resync = m_settings.snapshot;
-      } catch (const Error& error) {
+        read_subscription(connection, as_of, resumed);
+        return;
+      } catch (const AsOfRefused& refused) {
+        // An AS OF older than the history the inputs keep is refused; Materialize
+        // reports it at the first FETCH, not at DECLARE (src/environmentd/tests/sql.rs
+        // declares `AS OF 1` and fails on FETCH). History is kept for about a second
+        // by default, so most resumes after an outage get here.
         if (!m_settings.snapshot) {
           throw Error(fmt::format("cannot resume AS OF {} after reconnecting ({}), and --no-snapshot rules out a "
-                                  "fresh snapshot",
-                                  *m_last_progress, error.what()));
+                                  "fresh snapshot: changes from timestamp {} on are not shown",
+                                  *as_of, refused.reason, *m_last_progress));
         }
-        debug("cannot resume AS OF {} ({}): taking a new snapshot", *m_last_progress, error.what());
+        debug("cannot resume AS OF {} ({}): taking a fresh snapshot", *as_of, refused.reason);
         execute(connection, "ROLLBACK");
-        execute(connection, "BEGIN");
-        execute(connection, "DECLARE shop_watch CURSOR FOR " + subscribe_statement(m_settings));
-        resync = true;
+        as_of.reset();  // the server's choice: the fresh snapshot's difference is what was missed
+        resumed = false;
       }
-    } else {
-      execute(connection, "DECLARE shop_watch CURSOR FOR " + subscribe_statement(m_settings));
-      resync = m_announced && m_settings.snapshot;
     }
-    ResultState::Rows snapshot;
-    KeyedState::Rows keyed_snapshot;
+  }
+
+  // One subscription, from DECLARE to its end (UP TO reached or its inputs finished),
+  // a stop, or a lost connection (ConnectionLost). A resumed subscription's failure before
+  // its first row is AsOfRefused.
+  void read_subscription(PGconn* connection, const std::optional<std::string>& as_of, bool resumed) {
+    const bool keyed = !m_settings.key_columns.empty();
+    const std::string declare =
+        "DECLARE shop_watch CURSOR FOR " + subscribe_statement(m_settings, as_of);
+    execute(connection, "BEGIN");
+    try {
+      execute(connection, wire(declare));
+    } catch (const Error& error) {
+      if (resumed) throw AsOfRefused{error.what()};
+      throw;
+    }
+    debug("{}", declare);
     m_plain.discard_staged();
     m_keyed.discard_staged();
+    // The snapshot: the rows at the subscription's AS OF, which the first row (a progress
+    // row at the AS OF, before any snapshot row) names; it is complete at the first
+    // progress row past the AS OF (subscribe.md, "AS OF"; active_compute_sink.rs,
+    // initialize()). It replaces what was emitted, so only the difference goes out.
+    bool in_snapshot = m_settings.snapshot;
+    std::optional<std::string> subscription_as_of;
+    ResultState::Rows snapshot;
+    KeyedState::Rows keyed_snapshot;
+    bool any_row = false;
+    const auto finish_snapshot = [&] {
+      in_snapshot = false;
+      const std::string& timestamp = subscription_as_of ? *subscription_as_of : std::string("0");
+      if (keyed) {
+        m_sink.keyed_changes(m_keyed.replace(std::move(keyed_snapshot), timestamp));
+      } else {
+        m_plain.replace(std::move(snapshot), timestamp, emit());
+        m_sink.end_changes();
+      }
+    };
+    const auto close_before = [&](const std::string& timestamp) {
+      if (keyed) {
+        m_sink.keyed_changes(m_keyed.close_before(timestamp));
+      } else {
+        m_plain.close_before(timestamp, emit());
+        m_sink.end_changes();
+      }
+    };
     while (!finished()) {
-      const PgResult fetched = execute(connection, fetch);
+      const auto sent = Clock::now();
+      PgResult fetched;
+      try {
+        fetched = execute(connection, wire(k_fetch_with_timeout));
+      } catch (const Error& error) {
+        if (resumed && !any_row) throw AsOfRefused{error.what()};
+        throw;
+      }
+      if (PQntuples(fetched.get()) == 0 && Clock::now() - sent < k_fetch_timeout) {
+        // Back before the timeout without a row: the subscription may have ended (UP TO
+        // reached, or its inputs finished: a constant view), which Materialize signals
+        // only by closing the stream, with no final progress row (active_compute_sink.rs
+        // sends none for the empty frontier; src/pgwire/src/protocol.rs returns a closed
+        // stream at once). A FETCH without a timeout waits for a row (WaitOnce) unless the
+        // stream is closed, so an empty one is the end (sql.rs, test_subscribe_basic).
+        fetched = execute(connection, wire(k_fetch_waiting));
+        if (PQntuples(fetched.get()) == 0) {
+          if (in_snapshot && subscription_as_of) finish_snapshot();
+          close_before({});  // every update has been presented: what is staged is complete
+          m_subscription_ended = true;
+          execute(connection, "COMMIT");
+          debug("the subscription ended");
+          return;
+        }
+      }
       const PGresult* result = fetched.get();
       if (PQnfields(result) < 3) throw Error("the cursor's rows do not look like SUBSCRIBE ... WITH (PROGRESS) output");
       if (!m_announced) {
@@ -291,54 +402,51 @@ class SourceRun {
         m_announced = true;
       }
       const int count = PQntuples(result);
-      if (count == 0 && fake) return;  // PostgreSQL's cursor is exhausted
       for (int r = 0; r < count; ++r) {
-        const std::string timestamp = PQgetvalue(result, r, 0);
+        any_row = true;
+        std::string timestamp = PQgetvalue(result, r, 0);
         const std::string_view progressed = PQgetvalue(result, r, 1);
-        if (progressed == "t" || progressed == "true") {
-          if (resync) {
-            if (keyed) {
-              m_sink.keyed_changes(m_keyed.replace(std::move(keyed_snapshot), timestamp));
-            } else {
-              m_plain.replace(std::move(snapshot), timestamp, emit());
-              m_sink.end_changes();
-            }
-            resync = false;
-          } else if (keyed) {
-            m_sink.keyed_changes(m_keyed.close());
-          } else {
-            m_plain.close(emit());
-            m_sink.end_changes();
+        const bool is_progress = progressed == "t" || progressed == "true";
+        if (!subscription_as_of) subscription_as_of = timestamp;
+        if (is_progress) {
+          if (in_snapshot && timestamp_less(*subscription_as_of, timestamp)) finish_snapshot();
+          if (in_snapshot) continue;  // the progress row at the AS OF: the snapshot follows
+          close_before(timestamp);
+          // Never backwards: a --no-snapshot resume AS OF P-1 starts with progress at P-1.
+          if (!m_last_progress || timestamp_less(*m_last_progress, timestamp)) {
+            m_last_progress = timestamp;
+            m_sink.progress(timestamp);
           }
-          m_last_progress = timestamp;
-          m_sink.progress(timestamp);
           if (!m_settings.up_to.empty() && !timestamp_less(timestamp, m_settings.up_to)) {
-            m_reached_up_to = true;
+            m_subscription_ended = true;
             return;
           }
           if (m_sink.done()) return;
           continue;
         }
+        const bool snapshot_row = in_snapshot && timestamp == *subscription_as_of;
         if (keyed) {
           const std::string_view state = PQgetvalue(result, r, 2);
           auto [key, value] = split_key(result, r, 3);
           const KeyedKind kind = state == "upsert"   ? KeyedKind::upsert
                                  : state == "delete" ? KeyedKind::remove
                                                      : KeyedKind::key_violation;
-          if (resync && kind == KeyedKind::upsert) {
+          if (snapshot_row && kind == KeyedKind::upsert) {
             keyed_snapshot[std::move(key)] = std::move(value);
-          } else if (!resync) {
-            m_keyed.stage(timestamp, kind, std::move(key), std::move(value));
+          } else if (snapshot_row && kind == KeyedKind::remove) {
+            keyed_snapshot.erase(key);
+          } else {
+            m_keyed.stage(std::move(timestamp), kind, std::move(key), std::move(value));
           }
           continue;
         }
         const int64_t diff = std::stoll(PQgetvalue(result, r, 2));
         RowBuilder builder;
         for (int c = 3; c < PQnfields(result); ++c) builder.add(field_of(result, r, c));
-        if (resync) {
+        if (snapshot_row) {
           snapshot.add(builder.view(), diff);
         } else {
-          m_plain.stage(timestamp, diff, builder.take());
+          m_plain.stage(std::move(timestamp), diff, builder.take());
         }
       }
     }
@@ -346,12 +454,12 @@ class SourceRun {
 
   const SourceSettings& m_settings;
   Sink& m_sink;
-  ResultState m_plain;
-  KeyedState m_keyed;
+  ResultState m_plain{m_settings.snapshot};
+  KeyedState m_keyed{m_settings.snapshot};
   std::optional<std::vector<ColumnInfo>> m_columns;
   std::vector<size_t> m_keys;
   bool m_announced = false;
-  bool m_reached_up_to = false;
+  bool m_subscription_ended = false;  // UP TO reached, or its inputs finished
   std::optional<std::string> m_last_progress;  // everything below it was emitted
   Outage m_outage{m_settings.retry_for};
 };
@@ -365,7 +473,9 @@ bool is_materialize(PGconn* connection) {
   return materialize;
 }
 
-std::string subscribe_statement(const SourceSettings& settings, const std::optional<std::string>& resume_from) {
+std::string subscribe_statement(const SourceSettings& settings, const std::optional<std::string>& as_of) {
+  // SUBSCRIBE (query) [ENVELOPE UPSERT (KEY (...))] WITH (...) [AS OF t] [UP TO t], as
+  // doc/user/content/sql/subscribe.md writes it.
   std::string statement = "SUBSCRIBE (" + settings.query + ")";
   if (!settings.key_columns.empty()) {
     std::string keys;
@@ -373,11 +483,7 @@ std::string subscribe_statement(const SourceSettings& settings, const std::optio
     statement += " ENVELOPE UPSERT (KEY (" + keys + "))";
   }
   statement += settings.snapshot ? " WITH (PROGRESS)" : " WITH (PROGRESS, SNAPSHOT = false)";
-  if (resume_from) {
-    statement += " AS OF " + *resume_from;
-  } else if (!settings.as_of.empty()) {
-    statement += " AS OF " + settings.as_of;
-  }
+  if (as_of) statement += " AS OF " + *as_of;
   if (!settings.up_to.empty()) statement += " UP TO " + settings.up_to;
   return statement;
 }

@@ -49,22 +49,21 @@ struct SourceSettings {
   std::string up_to;                      // --up-to
   std::chrono::nanoseconds interval{std::chrono::seconds(1)};   // poll mode
   std::chrono::nanoseconds retry_for{std::chrono::seconds(60)};  // without a connection
-  // Tests against PostgreSQL: a query whose rows look like SUBSCRIBE ... WITH (PROGRESS)
-  // output, read through the same cursor code; an empty FETCH ends it.
-  std::string cursor_query;
+  // Tests against PostgreSQL: the name of a function standing in for SUBSCRIBE
+  // (tests/integration/watch/subscribe_standin.sql). Each DECLARE and FETCH is sent as
+  // `SELECT * FROM <function>('<the Materialize statement>')`, nothing else changes.
+  std::string standin_function;
 };
 
 // True when the server is Materialize (it has mz_version()).
 [[nodiscard]] bool is_materialize(PGconn* connection);
 
-// Runs until the sink is done, a stop is requested, or (subscribe) UP TO is reached.
-// Throws Error for a bad query (the server's message) or when no connection could be
-// made for retry_for.
+// Runs until the sink is done, a stop is requested, or (subscribe) the subscription
+// ends (UP TO reached, or its inputs finished). Throws Error for a bad query (the
+// server's message) or when no connection could be made for retry_for.
 void run_source(const SourceSettings& settings, Sink& sink);
 
-// The SUBSCRIBE statement shop-watch declares its cursor for; with `resume_from`, the
-// same AS OF that complete timestamp (to resume after a reconnect).
-[[nodiscard]] std::string subscribe_statement(const SourceSettings& settings,
-                                              const std::optional<std::string>& resume_from = std::nullopt);
+// The SUBSCRIBE statement shop-watch declares its cursor for, AS OF `as_of` when given.
+[[nodiscard]] std::string subscribe_statement(const SourceSettings& settings, const std::optional<std::string>& as_of);
 
 }  // namespace shop::watch

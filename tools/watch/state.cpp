@@ -18,6 +18,7 @@ void ResultState::stage(std::string timestamp, int64_t diff, Row row) {
 }
 
 void ResultState::apply(const std::string& timestamp, int64_t diff, std::string_view row) {
+  if (!m_keep_rows) return;
   const int64_t count = m_rows.add(row, diff);
   m_row_count = static_cast<uint64_t>(static_cast<int64_t>(m_row_count) + diff);
   if (count < 0) {
@@ -26,8 +27,10 @@ void ResultState::apply(const std::string& timestamp, int64_t diff, std::string_
   }
 }
 
-void ResultState::close(const Emit& emit) {
-  for (auto& [timestamp, staged] : m_staged) {
+void ResultState::close_before(const std::string& bound, const Emit& emit) {
+  const auto end = bound.empty() ? m_staged.end() : m_staged.lower_bound(bound);
+  for (auto it = m_staged.begin(); it != end; ++it) {
+    auto& [timestamp, staged] = *it;
     // Net diff per row, keyed by its first occurrence in `staged` (not modified meanwhile).
     std::unordered_map<std::string_view, size_t> first;
     std::vector<int64_t> net(staged.size(), 0);
@@ -43,7 +46,7 @@ void ResultState::close(const Emit& emit) {
       }
     }
   }
-  m_staged.clear();
+  m_staged.erase(m_staged.begin(), end);
 }
 
 void ResultState::replace(Rows rows, const std::string& timestamp, const Emit& emit) {
@@ -91,9 +94,11 @@ void KeyedState::stage(std::string timestamp, KeyedKind kind, Row key, Row value
   staged.push_back({std::move(timestamp), kind, std::move(key), std::move(value)});
 }
 
-std::vector<KeyedChange> KeyedState::close() {
+std::vector<KeyedChange> KeyedState::close_before(const std::string& bound) {
   std::vector<KeyedChange> changes;
-  for (auto& [timestamp, staged] : m_staged) {
+  const auto end = bound.empty() ? m_staged.end() : m_staged.lower_bound(bound);
+  for (auto it = m_staged.begin(); it != end; ++it) {
+    auto& staged = it->second;
     // The last state of each key at this timestamp, in the order keys first appeared.
     std::unordered_map<std::string_view, size_t> last;
     std::vector<size_t> order;
@@ -111,6 +116,11 @@ std::vector<KeyedChange> KeyedState::close() {
     }
     for (const size_t first : order) {
       const KeyedChange& change = staged[last.at(staged[first].key)];
+      if (!m_keep_rows) {
+        changes.push_back(change.kind == KeyedKind::remove ? KeyedChange{change.timestamp, KeyedKind::remove, change.key, {}}
+                                                           : change);
+        continue;
+      }
       const auto found = m_rows.find(change.key);
       if (change.kind == KeyedKind::remove) {
         if (found == m_rows.end()) continue;
@@ -123,7 +133,7 @@ std::vector<KeyedChange> KeyedState::close() {
       }
     }
   }
-  m_staged.clear();
+  m_staged.erase(m_staged.begin(), end);
   return changes;
 }
 

@@ -29,6 +29,9 @@ struct Change {
 class ResultState {
  public:
   using Rows = RowTable;
+  // keep_rows = false: changes pass through without a result to check them against (a
+  // subscription without a snapshot removes rows this state never saw).
+  explicit ResultState(bool keep_rows = true) : m_keep_rows(keep_rows) {}
   // Receives each change; `row` is valid only during the call (no copies of a large
   // result are made to report it).
   using Emit = std::function<void(const std::string& timestamp, int64_t diff, std::string_view row)>;
@@ -38,7 +41,10 @@ class ResultState {
   // Applies everything staged: per timestamp, in timestamp order, the net change of
   // each row (changes that cancel out vanish), removals before additions (an update
   // reads as -old, +new), each passed to `emit`.
-  void close(const Emit& emit);
+  void close(const Emit& emit) { close_before({}, emit); }
+  // The same for the staged timestamps below `bound` only ("" = all): a progress row at
+  // T closes the timestamps below T, while more may still arrive at T.
+  void close_before(const std::string& bound, const Emit& emit);
   // Drops what is staged (a subscription lost before its progress).
   void discard_staged() { m_staged.clear(); }
   [[nodiscard]] bool has_staged() const noexcept { return !m_staged.empty(); }
@@ -58,6 +64,7 @@ class ResultState {
  private:
   void apply(const std::string& timestamp, int64_t diff, std::string_view row);
 
+  bool m_keep_rows;
   Rows m_rows;
   uint64_t m_row_count = 0;
   // Staged changes per timestamp, in arrival order.
@@ -79,12 +86,16 @@ struct KeyedChange {
 class KeyedState {
  public:
   using Rows = std::unordered_map<Row, Row>;  // key -> value
+  // keep_rows = false: each key's last state per timestamp passes through unchecked.
+  explicit KeyedState(bool keep_rows = true) : m_keep_rows(keep_rows) {}
 
   void stage(std::string timestamp, KeyedKind kind, Row key, Row value);
   // Per timestamp in order, the last state of each key: an upsert that changes the
   // value (or adds the key), a remove of a key that was there, key violations as they
   // came. Returns what changed.
-  std::vector<KeyedChange> close();
+  std::vector<KeyedChange> close() { return close_before({}); }
+  // The same for the staged timestamps below `bound` only ("" = all).
+  std::vector<KeyedChange> close_before(const std::string& bound);
   void discard_staged() { m_staged.clear(); }
   [[nodiscard]] bool has_staged() const noexcept { return !m_staged.empty(); }
 
@@ -93,6 +104,7 @@ class KeyedState {
   [[nodiscard]] const Rows& rows() const noexcept { return m_rows; }
 
  private:
+  bool m_keep_rows;
   Rows m_rows;
   std::map<std::string, std::vector<KeyedChange>, bool (*)(const std::string&, const std::string&) noexcept> m_staged{
       &timestamp_less};

@@ -201,8 +201,8 @@ void add_options(CLI::App& app, Options& options) {
   app.add_option("--count", options.count, "Exit after N changes")->type_name("N");
   app.add_option("--duration", options.duration, "Exit after this long, e.g. 30s")->type_name("D");
   add_retry_for_option(app, options.retry_for);
-  app.add_option("--cursor-query", options.cursor_query,
-                 "Testing: declare the cursor for this query (rows shaped like SUBSCRIBE ... WITH (PROGRESS))")
+  app.add_option("--subscribe-standin", options.subscribe_standin,
+                 "Testing: send each DECLARE and FETCH to this PostgreSQL function standing in for SUBSCRIBE")
       ->group("");
   add_verbosity_flags(app, options.report);
   app.footer(
@@ -224,10 +224,22 @@ int run(const Options& options, const Environment& env) {
   settings.snapshot = !options.no_snapshot;
   settings.as_of = options.as_of;
   settings.up_to = options.up_to;
+  for (const auto& [flag, value] : {std::pair{"--as-of", &options.as_of}, std::pair{"--up-to", &options.up_to}}) {
+    if (!value->empty() && value->find_first_not_of("0123456789") != std::string::npos) {
+      throw UsageError(fmt::format("{}: '{}' is not a Materialize timestamp (milliseconds since the epoch, digits only)",
+                                   flag, *value));
+    }
+  }
+  // Materialize refuses UP TO below AS OF, and ends a subscription whose two are equal
+  // after zero rows (doc/user/content/sql/subscribe.md, "UP TO").
+  if (!options.as_of.empty() && !options.up_to.empty() && timestamp_less(options.up_to, options.as_of)) {
+    throw UsageError(fmt::format("--as-of {} is later than --up-to {} (UP TO must not be below AS OF)", options.as_of,
+                                 options.up_to));
+  }
   settings.interval = parse_duration(options.interval, "--interval");
   if (settings.interval <= std::chrono::nanoseconds::zero()) throw UsageError("--interval: must be greater than 0");
   settings.retry_for = parse_duration(options.retry_for, "--retry-for");
-  settings.cursor_query = options.cursor_query;
+  settings.standin_function = options.subscribe_standin;
   const auto duration = options.duration.empty() ? std::chrono::nanoseconds::zero()
                                                  : parse_duration(options.duration, "--duration");
   const bool timestamps_given = options.no_snapshot || !options.as_of.empty() || !options.up_to.empty();
@@ -236,7 +248,7 @@ int run(const Options& options, const Environment& env) {
     throw UsageError("--order-by, --limit and --bar: only with --format table");
   }
 
-  if (options.mode == "subscribe" || !options.cursor_query.empty()) {
+  if (options.mode == "subscribe" || !options.subscribe_standin.empty()) {
     settings.mode = Mode::subscribe;
   } else if (options.mode == "poll") {
     settings.mode = Mode::poll;

@@ -26,7 +26,7 @@ struct Options {
   uint64_t count = 0;
   std::string duration;
   std::string retry_for = "60s";
-  std::string cursor_query;    // tests: rows shaped like SUBSCRIBE output (hidden)
+  std::string subscribe_standin;  // tests: a PostgreSQL function standing in for SUBSCRIBE (hidden)
   ReportOptions report;
 };
 
