@@ -16,3 +16,12 @@ CREATE INDEX IF NOT EXISTS pageviews_by_channel_idx IN CLUSTER shop ON pageviews
 CREATE INDEX IF NOT EXISTS low_stock_alerts_by_item IN CLUSTER shop ON low_stock_alerts (item_id);
 CREATE INDEX IF NOT EXISTS warehouse_order_status_by_order IN CLUSTER shop ON warehouse_order_status (order_id);
 CREATE INDEX IF NOT EXISTS warehouse_orders_summary_idx IN CLUSTER shop ON warehouse_orders_summary (status);
+
+-- Indexes are local to their cluster: a session on the default cluster (quickstart)
+-- does not use them (materialize.com/docs/concepts/indexes/). The demo's readers
+-- (shop-watch, shop-restock's feed, the cli service, Metabase) log in as READER_ROLE, so
+-- its new sessions start on the demo's cluster (doc/user/content/sql/alter-role.md:
+-- a role's variables apply to new sessions). Another client: `SET cluster = shop;`, or
+-- `options=--cluster=shop` in its connection string.
+-- Variables: READER_ROLE (default materialize, the emulator's user).
+ALTER ROLE ${READER_ROLE:-materialize} SET cluster = shop;

@@ -29,7 +29,7 @@ on_exit admin "DROP DATABASE IF EXISTS $db"
 expect_ok "the source stand-ins load" "$MZSQL" -q --url "$url" "$HERE/materialize/source_tables.sql"
 expect_ok "PostgreSQL accepts every rewritten view" "$MZSQL" -q --url "$url" "$WORK_DIR/views.pg.sql"
 expect_eq "every view of 02_ to 04_ was created" \
-  "category_sales conversion_funnel conversion_funnel_overall inventory_status item_orders item_page_views item_sales item_summary item_units_last_hour items low_stock_alerts order_trends_by_hour order_trends_by_minute pageviews pageviews_by_channel purchases top_items users warehouse_order_status warehouse_orders warehouse_orders_summary" \
+  "category_sales conversion_funnel conversion_funnel_overall inventory_status item_orders item_orders_last_hour item_page_views item_sales item_summary item_units_last_hour items low_stock_alerts order_trends_by_hour order_trends_by_minute pageviews pageviews_by_channel purchases recent_pageviews top_items users warehouse_order_status warehouse_orders warehouse_orders_summary" \
   "$(PGCONNECT_TIMEOUT=5 psql -X -At "$url" -c "SELECT string_agg(viewname, ' ' ORDER BY viewname) FROM pg_views WHERE schemaname = 'public'")"
 
 # view WHAT QUERY EXPECTED: the query's rows as CSV (with a header) equal EXPECTED.
@@ -47,6 +47,7 @@ view "users: is_vip from MySQL's TINYINT as a boolean" "SELECT id, is_vip FROM u
 view "pageviews: typed, malformed ones as 'other' without an error" \
   "SELECT user_id, page_type, target_id, channel, received_at FROM pageviews ORDER BY received_at" \
   "user_id,page_type,target_id,channel,received_at
+4,product,3,display,2026-01-01 10:00:00+00
 1,product,1,organic search,2026-01-01 12:00:00+00
 1,product,1,social,2026-01-01 12:00:01+00
 2,product,1,social,2026-01-01 12:00:02+00
@@ -99,21 +100,26 @@ view "inventory status and the shop's message" "SELECT * FROM inventory_status O
 
 # The funnel: item 1 has 4 product views over three channels and 3 orders. The
 # original's per-channel join would have shown 9 orders.
-view "conversion funnel per item" "SELECT * FROM conversion_funnel ORDER BY item_id" \
+# The funnel covers the last hour on both sides: item 3's view at 10:00 and item 2's and
+# 3's orders before 11:00 are outside it.
+view "recent page views: the last hour only" "SELECT count(*) AS n, min(received_at) AS first FROM recent_pageviews" \
+  "n,first
+10,2026-01-01 12:00:00+00"
+view "conversion funnel per item (the last hour)" "SELECT * FROM conversion_funnel ORDER BY item_id" \
   "item_id,name,views,viewers,orders,buyers,conversion_rate
 1,Blue Widget,4,2,3,3,0.7500
-2,Red Widget,2,1,1,1,0.5000
-3,Gadget,0,0,1,1,
+2,Red Widget,2,1,0,0,0.0000
+3,Gadget,0,0,0,0,
 4,Doodad,1,1,0,0,0.0000"
-view "conversion funnel overall (distinct over the shop, the malformed view left out)" \
+view "conversion funnel overall (the last hour, distinct over the shop, the malformed view left out)" \
   "SELECT * FROM conversion_funnel_overall" \
   "views,viewers,orders,buyers,conversion_rate
-7,3,5,3,0.7143"
+7,3,3,3,0.4286"
 view "item summary: one row per item, no double counting" \
   "SELECT item_id, price, stock, orders, units, revenue, views, conversion_rate FROM item_summary ORDER BY item_id" \
   "item_id,price,stock,orders,units,revenue,views,conversion_rate
 1,10.00,500,3,4,40.00,4,0.7500
-2,20.00,50,1,3,60.00,2,0.5000
+2,20.00,50,1,3,60.00,2,0.0000
 3,5.50,0,1,1,5.50,0,
 4,100.00,80,0,0,0,1,0.0000"
 view "page views by channel" "SELECT * FROM pageviews_by_channel ORDER BY channel" \

@@ -80,6 +80,55 @@ expect_eq "every variable compose gives mzinit is used by the SQL, and the other
 expect_match "mzinit applies the SQL the image carries, with --wait" 'shop-mzsql --wait [0-9]+m "\$\$?SQL_DIR"' \
   "$(compose_get "' '.join(c['services']['mzinit']['command'])")"
 
+# Redpanda starts with the flags as rpk parses them: a config key only as `--set`
+# followed by a separate `key=value` (src/go/rpk/pkg/cli/redpanda/start.go,
+# parseConfigKvs); a `--set=k=v` goes to the redpanda binary, which rejects it.
+redpanda_args=$(compose_get "'\n'.join(c['services']['redpanda']['command'])")
+expect_eq "Redpanda: no --set=KEY=VALUE in one argument" "" "$(grep -E '^--set=' <<<"$redpanda_args" || true)"
+expect_eq "Redpanda: every --set is followed by a separate key=value" "" \
+  "$(awk 'prev == "--set" && $0 !~ /^[a-z_.]+=[^ ]+$/ { print "--set " $0 } { prev = $0 } END { if (prev == "--set") print "--set at the end" }' <<<"$redpanda_args")"
+expect_eq "Redpanda: redpanda start, then flags only (rpk passes anything else to the binary)" "" \
+  "$(sed -n '3,$p' <<<"$redpanda_args" | grep -vE '^--[a-z-]+(=.+)?$|^[a-z_.]+=[^ ]+$' || true)"
+# The demo's topics are created by the stack, not by auto-creation (off by default).
+topics_command=$(compose_get "' '.join(c['services']['topics']['command'])")
+pageviews_topic=$(grep -oE 'PAGEVIEWS_TOPIC:-[a-z_]+' sql/materialize/03_pageviews.sql | cut -d- -f2)
+expect_match "the topics service creates the page views topic the SQL reads" "rpk topic create $pageviews_topic " "$topics_command"
+for service in loadgen mzinit; do
+  expect_eq "$service starts after the topics exist" service_completed_successfully \
+    "$(compose_get "c['services']['$service']['depends_on']['topics']['condition']")"
+done
+expect_match "Debezium's schema history topic is created on purpose" 'rpk topic create mysql\.shop\.schema-history .*retention\.ms=-1' \
+  "$(compose_get "' '.join(c['services']['debezium-topics']['command'])")"
+connector=docker/debezium/mysql-connector.json
+expect_eq "Debezium creates its data topics through Kafka Connect (topic.creation.default.*)" "1 1" \
+  "$(python3 -c 'import json, sys; c = json.load(open(sys.argv[1]))["config"]; print(c["topic.creation.default.replication.factor"], c["topic.creation.default.partitions"])' "$connector")"
+expect_eq "the connector uses Debezium 2+ property names (topic.prefix, schema.history.internal.*)" "" \
+  "$(grep -oE '"(database\.server\.name|database\.history\.[a-z.]+)"' "$connector" || true)"
+expect_eq "the SQL's Debezium topic prefix is the connector's" "$(grep -oE 'DEBEZIUM_TOPIC_PREFIX:-[a-z_]+' sql/materialize/debezium/02_mysql_sources.sql | head -n 1 | cut -d- -f2)" \
+  "$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["config"]["topic.prefix"])' "$connector")"
+# No wait in compose can hang: no shell loop waits without a deadline; waits go through
+# docker/wait-for.sh SECONDS WHAT COMMAND, which the tools' image carries.
+compose_get "'\n'.join(' '.join(s['command']) if isinstance(s.get('command'), list) else str(s.get('command', '')) for s in c['services'].values())" >"$WORK_DIR/commands"
+expect_eq "no until/while loop in a compose command" "" "$(grep -nwE 'until|while' "$WORK_DIR/commands" || true)"
+expect_eq "every wait-for.sh in compose has a deadline in seconds and says what it waits for" "" \
+  "$(grep -oE 'wait-for\.sh [^ ]+ [^ ]+' "$WORK_DIR/commands" | grep -vE '^wait-for\.sh [0-9]+ "' || true)"
+expect_match "the tools' image carries wait-for.sh" '^COPY docker/wait-for\.sh /usr/local/bin/wait-for\.sh$' "$(grep 'wait-for' docker/Dockerfile)"
+status=0
+bash docker/wait-for.sh 3 "a thing that never comes" false >/dev/null 2>"$WORK_DIR/wait.err" || status=$?
+expect_eq "wait-for.sh gives up at its deadline with one line naming what it waited for" \
+  "1 wait-for.sh: error: a thing that never comes: not there after 3 s" "$status $(cat "$WORK_DIR/wait.err")"
+expect_match "Kafka Connect's image pins its base and Debezium's X.Y.Z.Final" \
+  'CONNECT_BASE_IMAGE=confluentinc/cp-kafka-connect-base:[0-9]+\.[0-9]+\.[0-9]+ DEBEZIUM_VERSION=[0-9]+\.[0-9]+\.[0-9]+\.Final' \
+  "$(grep -oE '^ARG [A-Z_]+=.*' docker/connect/Dockerfile | cut -d' ' -f2 | tr '\n' ' ')"
+# The demo's readers use the cluster with the indexes (indexes are local to a cluster).
+expect_match "the SQL puts the readers' role on the demo's cluster" "ALTER ROLE \\\$\\{READER_ROLE:-materialize\\} SET cluster = shop" \
+  "$(cat sql/materialize/05_indexes.sql)"
+expect_eq "mzinit names the role the readers log in as" materialize "$(compose_get "c['services']['mzinit']['environment']['READER_ROLE']")"
+for service in restock cli; do
+  expect_match "$service reads Materialize as that role" '^postgres://materialize@' \
+    "$(compose_get "c['services']['$service']['environment']['DATABASE_URL']")"
+done
+
 # The Materialize image is named in one place.
 expect_eq "the materialize/materialized image is named once" 1 "$(grep -c 'materialize/materialized:' compose.yml)"
 expect_match "and pinned to a version" 'materialize/materialized:v[0-9]+\.[0-9]+' "$(grep 'materialize/materialized:' compose.yml)"

@@ -3,7 +3,7 @@
 #
 # The small, documented rewrite that lets PostgreSQL run the demo's view definitions
 # (materialize_views_test.sh). Everything else is left exactly as Materialize gets it.
-#   1. Statements that create Materialize-only objects are dropped: CREATE CLUSTER,
+#   1. Statements that create Materialize-only objects are dropped: CREATE CLUSTER, ALTER ROLE,
 #      CREATE/ALTER SECRET, CREATE CONNECTION, CREATE SOURCE, CREATE INDEX. The test
 #      creates tables with the sources' names and columns instead.
 #   2. CREATE MATERIALIZED VIEW IF NOT EXISTS v IN CLUSTER c AS -> CREATE VIEW v AS, and
@@ -25,7 +25,7 @@ awk 'BEGIN { RS = ""; ORS = "\n\n" }
   body = $0
   sub(/^-- [^\n]*\n/, "", body)
   sub(/^-- shop-mzsql: skip if [^\n]*\n/, "", body)
-  if (body ~ /^(CREATE (CLUSTER|SECRET|CONNECTION|SOURCE|INDEX)|ALTER SECRET) /) next
+  if (body ~ /^(CREATE (CLUSTER|SECRET|CONNECTION|SOURCE|INDEX)|ALTER (SECRET|ROLE)) /) next
   print body
 }
 END { exit failed }' |

@@ -55,4 +55,6 @@ INSERT INTO pageviews_raw VALUES
     ('{"user_id": 1, "url": "/profiles/2", "channel": "social", "received_at": 1767268807}'),
     ('{"user_id": 2, "url": "/profiles/3", "channel": "organic search", "received_at": 1767268808}'),
     -- Malformed: counted as 'other', never as a product view, and no error.
-    ('{"user_id": 9, "url": "/products/abc", "channel": "social", "received_at": 1767268809}');
+    ('{"user_id": 9, "url": "/products/abc", "channel": "social", "received_at": 1767268809}'),
+    -- Two hours before the test's "now": outside every page view window (the last hour).
+    ('{"user_id": 4, "url": "/products/3", "channel": "display", "received_at": 1767261600}');
