@@ -38,8 +38,9 @@ expect_fail "the server is down after stop" pg_isready -q -h 127.0.0.1 -p "$port
 expect_eq "services.sh env omits a stopped server" "" \
   "$("$SERVICES_SH" env | grep DATABASE_URL || true)"
 expect_eq "start prints the same URL (same port)" "export DATABASE_URL='$DATABASE_URL'" \
-  "$("$SERVICES_SH" start postgres)"
+  "$("$SERVICES_SH" start postgres | grep '^export DATABASE_URL=')"
 expect_eq "the row written before the restart is there" "$token" \
   "$(sql "$db" 'SELECT token FROM kept WHERE id = 1')"
-expect_eq "start of a running server is a no-op with the same line" \
-  "export DATABASE_URL='$DATABASE_URL'" "$("$SERVICES_SH" start postgres)"
+expect_eq "start of a running server is a no-op with the same lines" \
+  "export DATABASE_URL='$DATABASE_URL'
+export SHOP_POSTGRES_LOG='${SHOP_POSTGRES_LOG:?}'" "$("$SERVICES_SH" start postgres)"
