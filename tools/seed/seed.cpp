@@ -1,5 +1,6 @@
 #include "seed.hpp"
 
+#include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 #include <cppconn/statement.h>
 #include <fmt/format.h>
@@ -108,7 +109,7 @@ class Seeder {
     std::unique_ptr<sql::Statement> statement(connection->createStatement());
     // Like the tables, the database is created only when missing: even CREATE ... IF NOT
     // EXISTS is written to the binlog that a Materialize source is reading.
-    if (!database_exists(*statement)) {
+    if (!database_exists(*connection)) {
       execute(*statement, "CREATE DATABASE IF NOT EXISTS " + quote_mysql_identifier(m_url.database),
               "create database " + quote_mysql_identifier(m_url.database), m_url);
     }
@@ -133,16 +134,12 @@ class Seeder {
   }
 
  private:
-  bool database_exists(sql::Statement& statement) {
-    std::string literal = "'";
-    for (const char c : m_url.database) {
-      if (c == '\'' || c == '\\') literal += '\\';
-      literal += c;
-    }
-    literal += '\'';
+  bool database_exists(sql::Connection& connection) {
     try {
-      std::unique_ptr<sql::ResultSet> found(statement.executeQuery(
-          "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = " + literal));
+      std::unique_ptr<sql::PreparedStatement> query(
+          connection.prepareStatement("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?"));
+      query->setString(1, m_url.database);
+      std::unique_ptr<sql::ResultSet> found(query->executeQuery());
       return found->next() && found->getUInt64(1) > 0;
     } catch (const sql::SQLException& error) {
       throw Error(fmt::format("cannot list the databases of {} ({})", m_url.masked(), describe_mysql_error(error)));

@@ -72,30 +72,23 @@ std::string epoch_milliseconds() {
 
 // The decimal timestamp one below `timestamp` ("0" stays "0": nothing is below it).
 std::string previous_timestamp(std::string timestamp) {
-  if (timestamp.empty() || timestamp == "0") return timestamp.empty() ? "0" : timestamp;
+  if (timestamp.empty() || timestamp == "0") return "0";
   size_t i = timestamp.size();
-  while (i > 0 && timestamp[i - 1] == '0') timestamp[--i] = '9';
-  if (i > 0) --timestamp[i - 1];
+  while (timestamp[i - 1] == '0') timestamp[--i] = '9';  // a borrow; stops at a nonzero digit
+  --timestamp[i - 1];
   if (timestamp.size() > 1 && timestamp.front() == '0') timestamp.erase(0, 1);
   return timestamp;
 }
 
-std::string quote_literal(const std::string& text) {
-  std::string quoted = "'";
+// `text` between two `quote` characters, each one inside doubled (SQL's rule for string
+// literals and quoted identifiers alike).
+std::string quoted(const std::string& text, char quote) {
+  std::string out(1, quote);
   for (const char c : text) {
-    if (c == '\'') quoted += '\'';
-    quoted += c;
+    if (c == quote) out += quote;
+    out += c;
   }
-  return quoted + '\'';
-}
-
-std::string quote_identifier(const std::string& name) {
-  std::string quoted = "\"";
-  for (const char c : name) {
-    if (c == '"') quoted += '"';
-    quoted += c;
-  }
-  return quoted + '"';
+  return out + quote;
 }
 
 // Column positions of the key columns among `columns` (UsageError for an unknown one).
@@ -269,7 +262,7 @@ class SourceRun {
   // Materialize statement as its one argument. BEGIN, COMMIT and ROLLBACK go as they are.
   [[nodiscard]] std::string wire(const std::string& statement) const {
     if (m_settings.standin_function.empty()) return statement;
-    return "SELECT * FROM " + m_settings.standin_function + "(" + quote_literal(statement) + ")";
+    return "SELECT * FROM " + m_settings.standin_function + "(" + quoted(statement, '\'') + ")";
   }
 
   // The AS OF a new subscription asks for: the user's --as-of at first; after a
@@ -342,13 +335,12 @@ class SourceRun {
     ResultState::Rows snapshot;
     KeyedState::Rows keyed_snapshot;
     bool any_row = false;
-    const auto finish_snapshot = [&] {
+    const auto finish_snapshot = [&] {  // only once subscription_as_of is known
       in_snapshot = false;
-      const std::string& timestamp = subscription_as_of ? *subscription_as_of : std::string("0");
       if (keyed) {
-        m_sink.keyed_changes(m_keyed.replace(std::move(keyed_snapshot), timestamp));
+        m_sink.keyed_changes(m_keyed.replace(std::move(keyed_snapshot), *subscription_as_of));
       } else {
-        m_plain.replace(std::move(snapshot), timestamp, emit());
+        m_plain.replace(std::move(snapshot), *subscription_as_of, emit());
         m_sink.end_changes();
       }
     };
@@ -479,7 +471,7 @@ std::string subscribe_statement(const SourceSettings& settings, const std::optio
   std::string statement = "SUBSCRIBE (" + settings.query + ")";
   if (!settings.key_columns.empty()) {
     std::string keys;
-    for (const auto& key : settings.key_columns) keys += (keys.empty() ? "" : ", ") + quote_identifier(key);
+    for (const auto& key : settings.key_columns) keys += (keys.empty() ? "" : ", ") + quoted(key, '"');
     statement += " ENVELOPE UPSERT (KEY (" + keys + "))";
   }
   statement += settings.snapshot ? " WITH (PROGRESS)" : " WITH (PROGRESS, SNAPSHOT = false)";
