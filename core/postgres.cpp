@@ -31,7 +31,9 @@ PgConnection connect_postgres(const std::string& conninfo, int connect_timeout_s
   // connect_timeout as a separate keyword: a URL or key=value conninfo goes in as
   // "dbname" with expand_dbname, so both forms work and the user's own value wins.
   // fallback_application_name: the program's name shows in the server's session list
-  // (pg_stat_activity, Materialize's mz_sessions) unless the user names one.
+  // (pg_stat_activity, Materialize's mz_sessions) unless the user names one. libpq sends
+  // it as the startup parameter application_name, a session variable Materialize has
+  // (MaterializeInc/materialize src/sql/src/session/vars/definitions.rs, APPLICATION_NAME).
   const std::string timeout = std::to_string(connect_timeout_seconds);
   const std::string& application = program_name();
   const char* keys[] = {"connect_timeout", "fallback_application_name", "dbname", nullptr};

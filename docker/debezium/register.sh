@@ -3,6 +3,19 @@
 # `debezium`): waits for Connect's REST API, then PUTs the configuration of
 # mysql-connector.json with the password from DEBEZIUM_MYSQL_PASSWORD (PUT is
 # idempotent: running it again leaves the connector as configured).
+#
+# The configuration is Debezium 3.x's (JSON has no comments, so its sources are here):
+#   topic.prefix, schema.history.internal.kafka.*   Debezium 2.0 renamed them from
+#       database.server.name and database.history.kafka.* (Debezium's 2.0 release notes)
+#   driver.allowPublicKeyRetrieval   JDBC pass-through properties take the driver. prefix
+#       since 2.0; lets the driver authenticate with caching_sha2_password, MySQL 8.4's
+#       default, without TLS
+#   topic.creation.default.{replication.factor,partitions}   Kafka Connect creates the
+#       connector's topics with these (Debezium's documentation,
+#       configuration/topic-auto-create-config.adoc; the worker's topic.creation.enable
+#       defaults to true): the broker does not auto-create topics
+#   time.precision.mode=connect, decimal.handling.mode=precise   the types
+#       sql/materialize/debezium/02_mysql_sources.sql expects
 set -euo pipefail
 
 readonly CONNECT_URL=${CONNECT_URL:-http://connect:8083}
