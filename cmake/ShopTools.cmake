@@ -22,7 +22,7 @@ function(shop_add_tool name)
   # The CLI contract every program keeps (DESIGN.md "Conventions"); the script checks
   # exit statuses itself (CTest ignores them when an output regex is set).
   if(SHOP_BUILD_TESTS)
-    foreach(check help version unknown_flag help_pipe)
+    foreach(check help version unknown_flag help_pipe whole_numbers)
       add_test(NAME ${name}.cli.${check}
                COMMAND ${PROJECT_SOURCE_DIR}/tests/support/cli_contract.sh
                        $<TARGET_FILE:shop-${name}> ${name} ${PROJECT_VERSION} ${check})

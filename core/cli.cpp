@@ -2,6 +2,8 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
+
 #include "core/error.hpp"
 #include "core/signals.hpp"
 #include "core/url.hpp"
@@ -11,6 +13,20 @@ namespace shop {
 
 std::string version_string(std::string_view tool) {
   return fmt::format("shop-{} {}", tool, k_version);
+}
+
+const CLI::Validator& whole_number() {
+  static const CLI::Validator validator(
+      [](std::string& text) -> std::string {
+        if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) {
+          return fmt::format("'{}' is not a whole number (digits only, 0 or more)", text);
+        }
+        const size_t first_significant = text.find_first_not_of('0');
+        text.erase(0, std::min(first_significant, text.size() - 1));  // "010" -> "10", "000" -> "0"
+        return {};
+      },
+      "", "whole number");
+  return validator;
 }
 
 void apply_verbosity(const ReportOptions& options) {

@@ -27,6 +27,13 @@ void add_verbosity_flags(CLI::App& app, ReportOptions& options);
 // Adds -q, -v, --progress and --summary-json.
 void add_report_options(CLI::App& app, ReportOptions& options);
 
+// A validator for whole-number options (counts, limits, sizes, seeds): digits only, so
+// "-1", "+1", "1.5", "1e3", "0x10" and " 7" are usage errors naming the flag, and leading
+// zeros are dropped. Without it CLI11 2.1 converts with strtoull(base 0): "-1" becomes
+// 2^64-1 (an unlimited --count) and "010" is octal 8. Add it with ->transform(): check()
+// would discard the rewrite, and transform() runs it before other validators (CLI::Range).
+[[nodiscard]] const CLI::Validator& whole_number();
+
 // Adds --mysql URL with the help text every MySQL tool shares (DESIGN.md's flag -> env
 // -> default; resolve it with mysql_url_from()).
 void add_mysql_option(CLI::App& app, std::string& url);

@@ -4,6 +4,7 @@
 
 #include <cctype>
 
+#include "core/cli.hpp"
 #include "core/duration.hpp"
 #include "core/error.hpp"
 
@@ -14,14 +15,17 @@ void add_stream_options(CLI::App& app, StreamOptions& options, std::string_view 
   app.add_option("--rate", options.rate,
                  fmt::format("{}{} per second (all instances together), or max", first, events.substr(1)))
       ->type_name("R");
-  app.add_option("--count", options.count, fmt::format("Stop after N {} (0: no limit)", events))->type_name("N");
+  app.add_option("--count", options.count, fmt::format("Stop after N {} (0: no limit)", events))
+      ->transform(whole_number())
+      ->type_name("N");
   app.add_option("--duration", options.duration, "Stop after this long, e.g. 90s, 5m (default: no limit)")
       ->type_name("D");
   app.add_option("--day-length", options.day_length,
                  "Modulate the rate by a daily curve with this period, e.g. 10m (default: flat)")
       ->type_name("D");
   app.add_option("--seed", options.seed, fmt::format("Random seed: the same flags give the same {}", events))
-      ->type_name("S");
+      ->transform(whole_number())
+      ->type_name("N");
   app.add_option("--instance", options.instance, "Share one load among N processes: this is instance K")
       ->type_name("K/N");
 }

@@ -112,7 +112,7 @@ basic() {
   # Bad input: one line naming the problem, exit 2, nothing sent.
   local args
   for args in "--rate 0" "--rate -3" "-X acks" "-X no.such.property=1" "--product-share 1.5" \
-    "--product-share -1" "--output file"; do
+    "--product-share -1" "--output file" "--count -1" "--count 2.5"; do
     status=0
     # shellcheck disable=SC2086 # the flags are meant to split
     "$PAGEVIEWS" --brokers "127.0.0.1:$port" $args 2>"$WORK_DIR/err" || status=$?

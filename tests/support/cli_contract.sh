@@ -5,6 +5,8 @@
 #   version       --version exits 0 and prints exactly "shop-TOOL VERSION"
 #   unknown_flag  an unknown flag exits 2 with one stderr line "shop-TOOL: error: ..." naming it
 #   help_pipe     --help into a closed pipe still exits 0 (no death by SIGPIPE)
+#   whole_numbers every option --help shows as "--flag N" (counts, limits, sizes, seeds)
+#                 rejects -1, 1.5, 0x10 and 1e3 with exit 2 and one line naming the flag
 set -uo pipefail
 
 program=$1 tool=$2 version=$3 check=$4
@@ -37,6 +39,20 @@ case $check in
     "$program" --help | true
     status=${PIPESTATUS[0]}
     [[ $status -eq 0 ]] || fail "exit status $status into a closed pipe, expected 0"
+    ;;
+  whole_numbers)
+    mapfile -t flags < <("$program" --help | sed -n 's/^ *\(-[A-Za-z], \)\{0,1\}\(--[a-z-]*\) N\b.*/\2/p')
+    for flag in "${flags[@]}"; do
+      for value in -1 1.5 0x10 1e3; do
+        err=$("$program" "$flag" "$value" 2>&1 >/dev/null)
+        status=$?
+        [[ $status -eq 2 ]] || fail "$flag $value: exit status $status, expected 2"
+        [[ $(wc -l <<<"$err") -eq 1 ]] || fail "$flag $value: expected one line on stderr, got: $err"
+        [[ $err =~ ^shop-$tool:\ error:\ $flag:\ .*not\ a\ whole\ number ]] ||
+          fail "$flag $value: message does not name the flag and the problem: $err"
+      done
+    done
+    check="whole_numbers (${flags[*]:-no such options})"
     ;;
   *) fail "unknown check" ;;
 esac

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <variant>
 #include <vector>
 
 #include "core/error.hpp"
@@ -80,4 +82,44 @@ TEST(RunTool, UsageHintsAreNotMangledByMasking) {
   const auto message = testing::internal::GetCapturedStderr();
   EXPECT_NE(message.find("(expected a URL like mysql://root@127.0.0.1:3306/shop)"), std::string::npos) << message;
   EXPECT_EQ(message.find("****"), std::string::npos) << message;
+}
+
+namespace {
+
+// Parses `--n VALUE` through whole_number() and returns the value, or the error text.
+std::variant<uint64_t, std::string> parse_whole_number(const std::string& value) {
+  CLI::App app;
+  uint64_t n = 99;
+  app.add_option("--n", n)->transform(shop::whole_number())->check(CLI::Range(uint64_t{0}, uint64_t{1000}));
+  try {
+    app.parse(std::vector<std::string>{value, "--n"});  // CLI11 takes the vector reversed
+  } catch (const CLI::ParseError& error) {
+    return std::string(error.what());
+  }
+  return n;
+}
+
+}  // namespace
+
+TEST(WholeNumber, AcceptsDigitsOnlyAsDecimal) {
+  EXPECT_EQ(std::get<uint64_t>(parse_whole_number("0")), 0u);
+  EXPECT_EQ(std::get<uint64_t>(parse_whole_number("7")), 7u);
+  EXPECT_EQ(std::get<uint64_t>(parse_whole_number("010")), 10u);  // not octal 8
+  EXPECT_EQ(std::get<uint64_t>(parse_whole_number("000")), 0u);
+}
+
+TEST(WholeNumber, RejectsSignsFractionsHexAndSpacesNamingTheFlag) {
+  for (const char* bad : {"-1", "+1", "1.5", "1e3", "0x10", " 7", "7 ", "", "ten"}) {
+    const auto result = parse_whole_number(bad);
+    ASSERT_TRUE(std::holds_alternative<std::string>(result)) << "accepted '" << bad << "'";
+    const auto& message = std::get<std::string>(result);
+    EXPECT_NE(message.find("--n"), std::string::npos) << message;
+    EXPECT_NE(message.find("is not a whole number"), std::string::npos) << message;
+  }
+}
+
+TEST(WholeNumber, RunsBeforeTheRangeCheck) {
+  // "-5" would pass a signed Range's message otherwise; "5000" still meets the Range.
+  EXPECT_NE(std::get<std::string>(parse_whole_number("-5")).find("is not a whole number"), std::string::npos);
+  EXPECT_NE(std::get<std::string>(parse_whole_number("5000")).find("not in range"), std::string::npos);
 }

@@ -7,6 +7,7 @@
 #include <optional>
 #include <thread>
 
+#include "core/cli.hpp"
 #include "core/duration.hpp"
 #include "core/error.hpp"
 #include "core/instance.hpp"
@@ -289,9 +290,11 @@ void add_options(CLI::App& app, Options& options) {
   app.add_option("--topic", options.topic, "Kafka topic")->type_name("NAME");
   add_stream_options(app, options.stream, "page views");
   app.add_option("--users", options.users, "Users in the catalog (ids 1..N, as shop-seed creates them)")
+      ->transform(whole_number())
       ->check(CLI::Range(uint64_t{1}, uint64_t{100'000'000}))
       ->type_name("N");
   app.add_option("--items", options.items, "Items in the catalog (ids 1..N, as shop-seed creates them)")
+      ->transform(whole_number())
       ->check(CLI::Range(uint64_t{1}, uint64_t{10'000'000}))
       ->type_name("N");
   app.add_option("--product-share", options.product_share, "Share of views that are product pages (the rest: profiles)")

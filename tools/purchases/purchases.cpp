@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "catalog.hpp"
+#include "core/cli.hpp"
 #include "core/duration.hpp"
 #include "core/error.hpp"
 #include "core/histogram.hpp"
@@ -331,9 +332,13 @@ class PurchaseRun {
 void add_options(CLI::App& app, Options& options) {
   add_stream_options(app, options.stream, "purchases");
   app.add_option("--connections", options.connections, "Connections writing in parallel")
+      ->transform(whole_number())
       ->check(CLI::Range(1u, 256u))
-      ->type_name("C");
-  app.add_option("--batch", options.batch, "Purchases per transaction")->check(CLI::Range(1u, 10'000u))->type_name("B");
+      ->type_name("N");
+  app.add_option("--batch", options.batch, "Purchases per transaction")
+      ->transform(whole_number())
+      ->check(CLI::Range(1u, 10'000u))
+      ->type_name("N");
   add_retry_for_option(app, options.retry_for);
   add_mysql_option(app, options.mysql_url);
   add_report_options(app, options.report);

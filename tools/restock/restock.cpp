@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "alert.hpp"
+#include "core/cli.hpp"
 #include "core/duration.hpp"
 #include "core/error.hpp"
 #include "core/mysql.hpp"
@@ -294,9 +295,12 @@ class Restock {
 void add_options(CLI::App& app, Options& options) {
   app.add_option("--lead-time", options.lead_time, "Deliver each order this long after it was placed")
       ->type_name("D");
-  app.add_option("--restock-to", options.restock_to, "Order enough to bring the item's stock to N")->type_name("N");
-  app.add_option("--quantity", options.quantity, "Order a fixed Q units instead (overrides --restock-to)")
-      ->type_name("Q");
+  app.add_option("--restock-to", options.restock_to, "Order enough to bring the item's stock to N")
+      ->transform(whole_number())
+      ->type_name("N");
+  app.add_option("--quantity", options.quantity, "Order a fixed N units instead (overrides --restock-to)")
+      ->transform(whole_number())
+      ->type_name("N");
   app.add_flag("--alerts-jsonl", options.alerts_jsonl, "Also write each alert as one JSON line on stdout");
   app.add_flag("--lenient", options.lenient, "Exit 0 even when malformed input lines were skipped");
   app.add_flag("--dry-run", options.dry_run, "Print the orders it would place; write nothing");

@@ -16,6 +16,7 @@
 #include <set>
 #include <thread>
 
+#include "core/cli.hpp"
 #include "core/error.hpp"
 #include "core/mysql.hpp"
 #include "core/output.hpp"
@@ -363,12 +364,16 @@ class Seeder {
 void add_options(CLI::App& app, Options& options) {
   constexpr uint64_t max_rows = 1'000'000'000;
   app.add_option("--users", options.users, "Number of users (ids 1..N)")
+      ->transform(whole_number())
       ->check(CLI::Range(uint64_t{1}, max_rows))
       ->type_name("N");
   app.add_option("--items", options.items, "Number of items (ids 1..N)")
+      ->transform(whole_number())
       ->check(CLI::Range(uint64_t{1}, max_rows))
       ->type_name("N");
-  app.add_option("--seed", options.seed, "Random seed: the same flags give identical rows")->type_name("S");
+  app.add_option("--seed", options.seed, "Random seed: the same flags give identical rows")
+      ->transform(whole_number())
+      ->type_name("N");
   app.add_option("--inventory", options.inventory, "Initial stock per item, uniform in MIN:MAX")->type_name("MIN:MAX");
   app.add_flag("--reset", options.reset,
                "Empty the shop tables and seed them again, in one transaction (also removes purchases and "

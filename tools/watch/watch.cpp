@@ -11,6 +11,7 @@
 #include <regex>
 #include <thread>
 
+#include "core/cli.hpp"
 #include "core/duration.hpp"
 #include "core/error.hpp"
 #include "core/output.hpp"
@@ -196,9 +197,11 @@ void add_options(CLI::App& app, Options& options) {
       ->check(CLI::IsMember({"table", "changes", "jsonl", "csv"}))
       ->type_name("FORMAT");
   app.add_option("--order-by", options.order_by, "Table: row order, e.g. 'revenue desc, item_id'")->type_name("COLS");
-  app.add_option("--limit", options.limit, "Table: show the first N rows (default: what fits)")->type_name("N");
+  app.add_option("--limit", options.limit, "Table: show the first N rows (default: what fits)")
+      ->transform(whole_number())
+      ->type_name("N");
   app.add_option("--bar", options.bar, "Table: draw a bar for this numeric column beside each row")->type_name("COL");
-  app.add_option("--count", options.count, "Exit after N changes")->type_name("N");
+  app.add_option("--count", options.count, "Exit after N changes")->transform(whole_number())->type_name("N");
   app.add_option("--duration", options.duration, "Exit after this long, e.g. 30s")->type_name("D");
   add_retry_for_option(app, options.retry_for);
   app.add_option("--subscribe-standin", options.subscribe_standin,
