@@ -1,5 +1,6 @@
 #include "core/output.hpp"
 
+#include <poll.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -9,6 +10,11 @@
 #include "core/error.hpp"
 
 namespace shop {
+
+bool reader_gone(int fd) noexcept {
+  pollfd watched{fd, 0, 0};  // no events asked for: POLLERR and POLLHUP are always reported
+  return ::poll(&watched, 1, 0) == 1 && (watched.revents & (POLLERR | POLLHUP)) != 0;
+}
 
 void write_all(int fd, std::string_view data) {
   while (!data.empty()) {
@@ -48,6 +54,10 @@ void StdoutWriter::flush() {
   pending.swap(m_buffer);
   m_buffer.reserve(m_limit);
   write_all(STDOUT_FILENO, pending);
+}
+
+void StdoutWriter::throw_if_reader_gone() const {
+  if (reader_gone(STDOUT_FILENO)) throw StdoutClosed();
 }
 
 }  // namespace shop

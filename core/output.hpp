@@ -17,11 +17,20 @@ class StdoutWriter {
 
   void write(std::string_view data);
   void flush();
+  // For a program with nothing to write for a while (a quiet change stream, a slow
+  // rate): throws StdoutClosed when stdout's reader went away. Call it about as often as
+  // the program would otherwise write; it is one poll() and never blocks.
+  void throw_if_reader_gone() const;
 
  private:
   std::string m_buffer;
   size_t m_limit;
 };
+
+// True when `fd` is the write end of a pipe whose reader closed it (poll() reports
+// POLLERR: Linux fs/pipe.c, pipe_poll) or a socket or terminal that hung up (POLLHUP).
+// A regular file or /dev/null never reports either. Does not block.
+[[nodiscard]] bool reader_gone(int fd) noexcept;
 
 // Writes all of `data` to the file descriptor; throws StdoutClosed on EPIPE, Error otherwise.
 void write_all(int fd, std::string_view data);

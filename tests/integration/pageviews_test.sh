@@ -126,6 +126,8 @@ basic() {
     cat "$WORK_DIR/status")
   expect_eq "stdout closed by head: exit 0" 0 "$status"
   expect_eq "stdout closed by head: nothing on stderr" "" "$(grep -v 'page views in\|schedule lag' "$WORK_DIR/err" || true)"
+  # ... also at a slow rate, between two events: it does not wait for the next write.
+  exit_after_head "--rate 0.2" "$PAGEVIEWS" -q --output stdout --rate 0.2
 }
 
 faults() {

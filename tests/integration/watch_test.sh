@@ -147,6 +147,8 @@ upsert	1	widget	8	2.50" "$(sed -n 3,4p "$WORK_DIR/keyed" | cut -f2-)"
     cat "$WORK_DIR/status")
   expect_eq "stdout closed by head: exit 0" 0 "$status"
   expect_eq "stdout closed by head: nothing on stderr" "" "$(cat "$WORK_DIR/err")"
+  # ... also when nothing changes and it never writes again: within the 5 s interval.
+  exit_after_head "poll" "$WATCH" --url "$url" --mode poll --interval 5s --format changes 'SELECT 1'
 
   # Poll mode is also what --mode poll sends to Materialize.
   expect_materialize_grammar "poll mode sends only what Materialize parses"
@@ -344,6 +346,12 @@ subscribe() {
     >/dev/null 2>"$WORK_DIR/err" || status=$?
   expect_eq "--as-of later than --up-to: a usage error before connecting" "2 1" "$status $(wc -l <"$WORK_DIR/err")"
   expect_match "--as-of later than --up-to: the message names both" '--as-of 200 is later than --up-to 100' "$(cat "$WORK_DIR/err")"
+
+  # A quiet subscription into head: only progress rows (or empty FETCHes) follow the
+  # first line, yet shop-watch ends when head does.
+  collection quiet 'id int, value int'
+  sql "INSERT INTO quiet_log VALUES (100, 1, 1, 10); UPDATE quiet_frontier SET upper = 101"
+  exit_after_head "subscribe" "$WATCH" --url "$url" --format changes --subscribe-standin quiet_standin quiet
 
   expect_materialize_grammar "subscribe mode sends only what Materialize parses"
 }

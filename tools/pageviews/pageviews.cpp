@@ -172,6 +172,9 @@ class PageviewRun {
                                   std::chrono::milliseconds(100)));
       } else {
         sleep_unless_stopped(std::min<nanoseconds>(left, std::chrono::milliseconds(100)));
+        // Nothing to write until the next event: `--rate 0.1 | head -n 1` ends now, not
+        // at the next event's write.
+        if (m_stdout) m_stdout->throw_if_reader_gone();
       }
       report_progress(Clock::now());
     }

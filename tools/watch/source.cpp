@@ -231,7 +231,19 @@ class SourceRun {
         m_sink.keyed_changes(m_keyed.replace(std::move(keyed), timestamp));
       }
       m_sink.progress(timestamp);
-      if (finished() || !sleep_unless_stopped(m_settings.interval)) return;
+      if (finished() || !pause(m_settings.interval)) return;
+    }
+  }
+
+  // Sleeps for `duration` in slices of at most a quarter second, letting the sink check
+  // its reader in between; false when a stop was requested.
+  bool pause(std::chrono::nanoseconds duration) {
+    const auto deadline = Clock::now() + duration;
+    for (;;) {
+      m_sink.idle();
+      const auto left = deadline - Clock::now();
+      if (left <= std::chrono::nanoseconds::zero()) return true;
+      if (!sleep_unless_stopped(std::min<std::chrono::nanoseconds>(left, std::chrono::milliseconds(250)))) return false;
     }
   }
 
@@ -361,6 +373,7 @@ class SourceRun {
         if (resumed && !any_row) throw AsOfRefused{error.what()};
         throw;
       }
+      m_sink.idle();  // a FETCH returns within its timeout (1 s) even when nothing changed
       if (PQntuples(fetched.get()) == 0 && Clock::now() - sent < k_fetch_timeout) {
         // Back before the timeout without a row: the subscription may have ended (UP TO
         // reached, or its inputs finished: a constant view), which Materialize signals

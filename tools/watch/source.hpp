@@ -33,6 +33,10 @@ class Sink {
   virtual void progress(const std::string& timestamp) = 0;
   // Connection status for people: "" when connected, else what is going on.
   virtual void status(const std::string& text) = 0;
+  // The source is waiting: between polls, or for the server's next rows (at least once a
+  // second). A sink writing to a pipe checks here that its reader is still there, so a
+  // quiet stream into `| head -n 1` still ends (it throws StdoutClosed).
+  virtual void idle() {}
   // True once the sink has had enough (--count reached, the table closed).
   [[nodiscard]] virtual bool done() const = 0;
 };

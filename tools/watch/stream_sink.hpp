@@ -23,6 +23,7 @@ class StreamSink final : public Sink {
   void keyed_changes(const std::vector<KeyedChange>& changes) override;
   void progress(const std::string& timestamp) override;
   void status(const std::string& text) override;
+  void idle() override { m_out.throw_if_reader_gone(); }
   [[nodiscard]] bool done() const override { return m_count_limit != 0 && m_emitted >= m_count_limit; }
 
   [[nodiscard]] uint64_t emitted() const noexcept { return m_emitted; }

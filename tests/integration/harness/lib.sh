@@ -49,6 +49,26 @@ expect_fail() {
   if "$@"; then not_ok "$what (succeeded but should fail: $*)"; else ok "$what"; fi
 }
 
+# exit_after_head NAME COMMAND...: runs COMMAND | head -n 1 with nothing changing after
+# the first line, and checks that COMMAND notices its reader is gone although it has
+# nothing more to write: exit 0, nothing on stderr, within 3 s (15 s at most).
+exit_after_head() {
+  local name=$1 start status
+  shift
+  start=$EPOCHREALTIME
+  status=$( (timeout 15 "$@" 2>"$WORK_DIR/head.err"; echo $? >"$WORK_DIR/head.status") | head -n 1 >/dev/null
+    cat "$WORK_DIR/head.status")
+  local elapsed
+  elapsed=$(awk -v s="$start" -v e="$EPOCHREALTIME" 'BEGIN { printf "%.1f", e - s }')
+  expect_eq "$name: a quiet stream into head -n 1 exits 0" 0 "$status"
+  expect_eq "$name: ... with nothing on stderr" "" "$(cat "$WORK_DIR/head.err")"
+  if awk -v t="$elapsed" 'BEGIN { exit !(t < 3) }'; then
+    ok "$name: ... within ${elapsed}s of head closing the pipe"
+  else
+    not_ok "$name: took ${elapsed}s to notice the closed pipe (at most 3 s)"
+  fi
+}
+
 # url_port URL: the port of mysql://u@h:PORT/db, postgres://..., or HOST:PORT.
 url_port() {
   local rest=${1##*:}
