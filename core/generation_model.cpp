@@ -36,10 +36,6 @@ AliasTable::AliasTable(std::span<const double> weights) : m_probability(weights.
   for (const uint32_t i : small) m_probability[i] = 1.0;
 }
 
-size_t AliasTable::sample(Rng& rng) const noexcept {
-  const auto column = static_cast<size_t>(rng.below(m_probability.size()));
-  return rng.unit() < m_probability[column] ? column : m_alias[column];
-}
 
 namespace {
 

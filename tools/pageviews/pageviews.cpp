@@ -140,13 +140,22 @@ class PageviewRun {
 
   bool send(uint64_t index, int64_t received_at, Clock::time_point intended) {
     const Pageview view = m_generator.make(index);
+    m_formatter.set_received_at(received_at);
+    if (m_producer) {
+      static_assert(k_max_key_bytes + k_max_value_bytes <= KafkaProducer::k_message_room);
+      // Key and value straight into the producer's batch.
+      return m_producer->add(
+          [&](char* room) {
+            char* const key_end = format_key(view, room);
+            char* const value_end = m_formatter.format(view, key_end);
+            return std::pair{static_cast<size_t>(key_end - room), static_cast<size_t>(value_end - key_end)};
+          },
+          intended);
+    }
     char buffer[k_max_key_bytes + 1 + k_max_value_bytes + 1];
     char* const key_end = format_key(view, buffer);
     char* const value_begin = key_end + 1;
-    char* const value_end = format_value(view, received_at, value_begin);
-    if (m_producer) {
-      return m_producer->add({buffer, key_end}, {value_begin, value_end}, intended);
-    }
+    char* const value_end = m_formatter.format(view, value_begin);
     if (m_options.with_key) {
       *key_end = '\t';
       *value_end = '\n';
@@ -274,6 +283,7 @@ class PageviewRun {
   const Options& m_options;
   const Settings& m_settings;
   PageviewGenerator m_generator;
+  ValueFormatter m_formatter;
   Pacer m_pacer;
   StatusLine m_status;
   std::optional<KafkaProducer> m_producer;

@@ -16,10 +16,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// The intended send time travels with each message as its opaque pointer (no allocation).
-void* to_opaque(Clock::time_point time) noexcept {
-  return reinterpret_cast<void*>(static_cast<uintptr_t>(time.time_since_epoch().count()));
-}
+// The intended send time, back from a message's opaque pointer (KafkaProducer::to_opaque).
 Clock::time_point from_opaque(void* opaque) noexcept {
   return Clock::time_point(Clock::duration(static_cast<Clock::rep>(reinterpret_cast<uintptr_t>(opaque))));
 }
@@ -70,7 +67,6 @@ KafkaProducer::KafkaProducer(const std::string& brokers, const KafkaProperties& 
   m_topic.reset(rd_kafka_topic_new(m_handle.get(), topic.c_str(), nullptr));
   if (!m_topic) throw UsageError(fmt::format("--topic {}: {}", topic, rd_kafka_err2str(rd_kafka_last_error())));
   m_batch.reserve(k_batch_messages);
-  m_batch_messages.reserve(k_batch_messages);
 }
 
 KafkaProducer::~KafkaProducer() {
@@ -155,19 +151,10 @@ void KafkaProducer::wait_until_reachable(std::chrono::nanoseconds timeout) {
 
 bool KafkaProducer::submit() {
   while (!m_batch.empty()) {
-    m_batch_messages.clear();
-    for (const auto& pending : m_batch) {
-      rd_kafka_message_t message{};
-      message.key = m_batch_bytes.data() + pending.offset;
-      message.key_len = pending.key_size;
-      message.payload = m_batch_bytes.data() + pending.offset + pending.key_size;
-      message.len = pending.value_size;
-      message._private = to_opaque(pending.intended);
-      m_batch_messages.push_back(message);
-    }
-    // RD_KAFKA_MSG_F_COPY: librdkafka copies key and value, so the buffer is reused at once.
+    // RD_KAFKA_MSG_F_COPY: librdkafka copies key and value, so the slots are reused once
+    // the whole batch is queued.
     const int accepted = rd_kafka_produce_batch(m_topic.get(), RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY,
-                                                m_batch_messages.data(), static_cast<int>(m_batch_messages.size()));
+                                                m_batch.data(), static_cast<int>(m_batch.size()));
     m_queued += static_cast<uint64_t>(std::max(accepted, 0));
     if (static_cast<size_t>(accepted) == m_batch.size()) {
       m_batch.clear();
@@ -177,12 +164,14 @@ bool KafkaProducer::submit() {
     // .kbytes) stay in the batch, in order; any other refusal is an error.
     size_t kept = 0;
     for (size_t i = 0; i < m_batch.size(); ++i) {
-      const auto err = m_batch_messages[i].err;
+      const auto err = m_batch[i].err;
       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) continue;
       if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
         throw Error(fmt::format("cannot queue a message for topic '{}': {}", m_topic_name, rd_kafka_err2str(err)));
       }
-      m_batch[kept++] = m_batch[i];
+      m_batch[kept] = m_batch[i];
+      m_batch[kept].err = RD_KAFKA_RESP_ERR_NO_ERROR;
+      ++kept;
     }
     m_batch.resize(kept);
     // Backpressure: serve delivery reports, which make room, and try again; never drop.
@@ -192,7 +181,7 @@ bool KafkaProducer::submit() {
   }
   const bool complete = m_batch.empty();
   m_batch.clear();
-  m_batch_bytes.clear();
+  m_slots_used = 0;
   return complete;
 }
 

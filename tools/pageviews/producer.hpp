@@ -37,6 +37,8 @@ class KafkaProducer {
  public:
   // Messages queued by add() before they are handed to librdkafka in one call.
   static constexpr size_t k_batch_messages = 256;
+  // Bytes add() offers each message for its key and value together.
+  static constexpr size_t k_message_room = 256;
 
   // Properties apply in order after the defaults (client.id, enable.idempotence=true,
   // acks=all, reconnect.backoff.max.ms=1000) and bootstrap.servers = `brokers`. Throws
@@ -51,14 +53,24 @@ class KafkaProducer {
   // when a stop is requested meanwhile.
   void wait_until_reachable(std::chrono::nanoseconds timeout);
 
-  // Adds one message to the pending batch (submitted when full); `intended` is when it
-  // was due: latency is measured from there. Returns false, without queueing it, only
-  // when a stop was requested while waiting for room (backpressure).
-  bool add(std::string_view key, std::string_view value, std::chrono::steady_clock::time_point intended) {
+  // Adds one message to the pending batch (submitted when full), written in place:
+  // `write(char* room)` puts the key and right after it the value into `room`
+  // (k_message_room bytes) and returns {key size, value size}. Writing there directly
+  // saves a copy per message. `intended` is when the message was due: latency is
+  // measured from there. Returns false, without queueing it, only when a stop was
+  // requested while waiting for room (backpressure).
+  template <typename Write>
+  bool add(Write&& write, std::chrono::steady_clock::time_point intended) {
     if (m_batch.size() == k_batch_messages && !submit()) return false;
-    const size_t offset = m_batch_bytes.size();
-    m_batch_bytes.append(key).append(value);
-    m_batch.push_back({offset, key.size(), value.size(), intended});
+    char* const room = m_batch_bytes.get() + m_slots_used * k_message_room;
+    ++m_slots_used;
+    const auto [key_size, value_size] = write(room);
+    rd_kafka_message_t& message = m_batch.emplace_back();
+    message.key = room;
+    message.key_len = key_size;
+    message.payload = room + key_size;
+    message.len = value_size;
+    message._private = to_opaque(intended);
     return true;
   }
 
@@ -97,12 +109,11 @@ class KafkaProducer {
   [[nodiscard]] const std::string& fatal_error() const noexcept { return m_fatal_error; }
 
  private:
-  struct PendingMessage {
-    size_t offset;  // key, then value, in m_batch_bytes
-    size_t key_size;
-    size_t value_size;
-    std::chrono::steady_clock::time_point intended;
-  };
+  // The intended send time travels in the message's opaque pointer to its delivery report.
+  static void* to_opaque(std::chrono::steady_clock::time_point time) noexcept {
+    return reinterpret_cast<void*>(  // NOLINT(performance-no-int-to-ptr): a number, never dereferenced
+        static_cast<uintptr_t>(time.time_since_epoch().count()));
+  }
   struct HandleDeleter {
     void operator()(rd_kafka_t* handle) const noexcept { rd_kafka_destroy(handle); }
   };
@@ -127,9 +138,12 @@ class KafkaProducer {
   // them, and at the start of each poll, instead of once each.
   uint32_t m_reports_in_burst = 0;
   std::chrono::steady_clock::time_point m_report_time{};
-  std::vector<PendingMessage> m_batch;
-  std::string m_batch_bytes;
-  std::vector<rd_kafka_message_t> m_batch_messages;
+  // The pending batch, as librdkafka takes it; keys and values live in m_batch_bytes, one
+  // k_message_room slot each, until the whole batch is queued (refused messages are
+  // retried from the same slots).
+  std::vector<rd_kafka_message_t> m_batch;
+  std::unique_ptr<char[]> m_batch_bytes = std::make_unique<char[]>(k_batch_messages * k_message_room);
+  size_t m_slots_used = 0;
   uint64_t m_queued = 0;
   uint64_t m_backpressure_waits = 0;
   std::unique_ptr<rd_kafka_t, HandleDeleter> m_handle;
