@@ -37,6 +37,31 @@ std::string percent_encode(std::string_view text) {
   return out;
 }
 
+// The length of the scheme of "scheme://..." at the start of `text`, or npos when it does
+// not start with one (a scheme is letters, digits, '+', '-' and '.').
+size_t scheme_length(std::string_view text) {
+  const size_t end = text.find("://");
+  if (end == std::string_view::npos) return end;
+  const bool valid = std::all_of(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(end), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' || c == '-' ||
+           c == '.';
+  });
+  return valid ? end : std::string_view::npos;
+}
+
+// `text` is one URL argument (perhaps with a mistyped or no "scheme://"), not free text:
+// its password runs from the first ':' after the scheme to the LAST '@', whatever is
+// between (also a space or a quote, which end a URL for mask_password()).
+std::string mask_url_argument(std::string_view text) {
+  std::string out(text);
+  const size_t scheme_end = scheme_length(out);
+  const size_t start = scheme_end == std::string::npos ? 0 : scheme_end + 3;
+  const size_t at = out.rfind('@');
+  const size_t colon = out.find(':', start);
+  if (at != std::string::npos && at >= start && colon < at) out.replace(colon + 1, at - colon - 1, "****");
+  return mask_password(out);
+}
+
 }  // namespace
 
 std::string percent_decode(std::string_view text) {
@@ -67,7 +92,7 @@ std::string MysqlUrl::masked() const {
 
 MysqlUrl parse_mysql_url(std::string_view text, std::string_view source, const std::string* fallback_password) {
   const auto fail = [&](std::string_view why) -> UsageError {
-    return UsageError(std::string(source) + ": " + std::string(why) + " in '" + mask_password(text) +
+    return UsageError(std::string(source) + ": " + std::string(why) + " in '" + mask_url_argument(text) +
                       "' (expected a URL like mysql://root@127.0.0.1:3306/shop)");
   };
   const auto decode = [&](std::string_view part) {
@@ -79,7 +104,7 @@ MysqlUrl parse_mysql_url(std::string_view text, std::string_view source, const s
   };
   MysqlUrl url;
   std::string_view rest = text;
-  const auto scheme_end = rest.find("://");
+  const auto scheme_end = scheme_length(rest);  // not echoed unless it is one: the password may be in it
   if (scheme_end == std::string_view::npos) throw fail("missing scheme");
   const auto scheme = rest.substr(0, scheme_end);
   if (scheme != "mysql" && scheme != "mariadb") throw fail("unsupported scheme '" + std::string(scheme) + "'");

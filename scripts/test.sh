@@ -2,9 +2,12 @@
 # The one test command (README.md, .ci/run): installs the Debian packages the build and
 # the test servers need when they are missing, configures, builds and runs every test.
 #
-#   scripts/test.sh              # dev preset: Debug + ASan/UBSan + -Werror (what CI runs)
+#   scripts/test.sh              # dev preset: Debug + ASan/UBSan + -Werror (what CI runs),
+#                                # then the fuzz stage: the fuzz preset's libFuzzer targets,
+#                                # SHOP_FUZZ_SECONDS (30) each, two at a time (tests/fuzz)
 #   SHOP_PRESET=release scripts/test.sh
-#   scripts/test.sh -L unit      # extra arguments go to ctest
+#   SHOP_FUZZ=0 scripts/test.sh  # without the fuzz stage
+#   scripts/test.sh -L unit      # extra arguments go to ctest; the fuzz stage is skipped
 #
 # Without root and with packages missing, it prints the exact apt-get command and exits 1.
 set -euo pipefail
@@ -15,7 +18,7 @@ cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.."
 # Build tools, libraries (README.md says why each is there), and the real servers and
 # clients the integration tests run against.
 readonly PACKAGES=(
-  cmake ninja-build g++ pkg-config
+  cmake ninja-build g++ pkg-config clang libclang-rt-14-dev
   libcli11-dev libfmt-dev librdkafka-dev libmysqlcppconn-dev libpq-dev
   libsimdjson-dev libgtest-dev libncurses-dev libmimalloc-dev
   mariadb-server mariadb-client postgresql postgresql-client kcat tmux
@@ -47,3 +50,11 @@ jobs=$(nproc 2>/dev/null || echo 2)
 cmake --preset "$preset"
 cmake --build --preset "$preset" --parallel "$jobs"
 ctest --preset "$preset" --parallel "$jobs" "$@"
+
+# The fuzz stage, on a full run only: its own build (clang, build-fuzz), only the fuzz
+# programs, two at a time (each is one busy process).
+if (($# == 0)) && [[ ${SHOP_FUZZ:-1} != 0 ]]; then
+  cmake --preset fuzz
+  cmake --build --preset fuzz --target fuzz_targets --parallel "$jobs"
+  ctest --preset fuzz -L fuzz --parallel 2
+fi

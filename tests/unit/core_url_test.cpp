@@ -48,7 +48,10 @@ TEST(MysqlUrl, UsesTheFallbackPasswordOnlyWhenTheUrlHasNone) {
 }
 
 TEST(MysqlUrl, RejectsMalformedUrlsNamingTheSourceWithoutThePassword) {
+  // Found by fuzzing (tests/fuzz/corpus/fuzz_url): a password with a space or a quote, no
+  // scheme at all, and a mistyped scheme that swallowed the password.
   for (const char* bad : {"localhost:3306", "postgres://h/db", "mysql://", "mysql://u:topsecret@h:0/db",
+                          "mysql://u:it's topsecret@h:0/db", "root:topsecret@db:3306/shop", "mysql//u:topsecret@h/db", "my sql://u:topsecret@h/db",
                           "mysql://u:topsecret@h:70000/db", "mysql://u:topsecret@h:12ab/db", "mysql://@h/db",
                           "mysql://h/db/extra", "mysql://h/db?ssl=1", "mysql://[::1/db", "mysql://u:p%zz@h/db"}) {
     try {

@@ -50,6 +50,10 @@ TEST(ParseSignal, MalformedLinesSayWhy) {
   EXPECT_EQ(error_of(R"({"diff": 1, "row": {"item_id": -4}})"), "\"item_id\" is not a positive integer");
   EXPECT_EQ(error_of(R"({"diff": 1, "row": {"item_id": "abc"}})"), "\"item_id\" is not a positive integer");
   EXPECT_EQ(error_of(R"({"diff": 1, "row": 5})"), "no \"row\" object");
+  // Beyond int64 (simdjson gives them as doubles): refused, not cast (undefined behaviour;
+  // found by tests/fuzz/fuzz_restock_alert).
+  EXPECT_EQ(error_of(R"({"diff": 1, "row": {"item_id": 1e300}})"), "\"item_id\" is not a positive integer");
+  EXPECT_FALSE(signal_of(R"({"diff": 1, "row": {"item_id": 1, "stock": 18446744073709551615}})").stock.has_value());
 }
 
 }  // namespace

@@ -167,11 +167,18 @@ class Splitter {
     if (m_begin || m_skip_if) fail(start, "a '-- shop-mzsql: skip if' line must stand alone just before its statement");
     const size_t query_start = start + k_skip_if_directive.size();
     const size_t query_end = newline == std::string_view::npos ? m_text.size() : newline;
-    auto query = split_statements(std::make_shared<const std::string>(m_text.substr(query_start, query_end - query_start)),
-                                  m_source);
-    if (query.size() != 1) fail(start, "'-- shop-mzsql: skip if' needs exactly one query");
-    // Positions in the file: the query sits on the directive's line, after the prefix.
+    // Positions in the file: the query sits on the directive's line, after the prefix
+    // (its own positions, of the statement or of an error in it, are all on its line 1).
     const SourcePosition at = position_of(query_start);
+    std::vector<Statement> query;
+    try {
+      query = split_statements(std::make_shared<const std::string>(m_text.substr(query_start, query_end - query_start)),
+                               m_source);
+    } catch (ScriptError& error) {
+      error.position = SourcePosition{at.line, error.position.column + at.column - 1};
+      throw;
+    }
+    if (query.size() != 1) fail(start, "'-- shop-mzsql: skip if' needs exactly one query");
     query[0].start.column += at.column - 1;
     query[0].start.line = at.line;
     query[0].source_text = m_owner;

@@ -17,7 +17,9 @@ std::optional<int64_t> integer_of(simdjson::dom::element value) {
     return static_cast<int64_t>(unsigned_number);
   }
   double real = 0;
-  if (value.get_double().get(real) == simdjson::SUCCESS && real == static_cast<double>(static_cast<int64_t>(real))) {
+  // In range before the cast (casting 1e300 or 2^63 to int64 is undefined): [-2^63, 2^63).
+  if (value.get_double().get(real) == simdjson::SUCCESS && real >= -0x1p63 && real < 0x1p63 &&
+      real == static_cast<double>(static_cast<int64_t>(real))) {
     return static_cast<int64_t>(real);  // e.g. 42.0 from a numeric column
   }
   std::string_view text;

@@ -1,0 +1,1 @@
+-- shop-mzsql: skip if '

@@ -1,0 +1,2 @@
+SELECT 1;
+  -- shop-mzsql: skip if SELECT "x

@@ -1,0 +1,2 @@
+SELECT 'é'; SELECT 2;
+	SELECT "ü"
