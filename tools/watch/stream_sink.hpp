@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "core/output.hpp"
-#include "source.hpp"
+#include "core/change_source.hpp"
 
 namespace shop::watch {
 

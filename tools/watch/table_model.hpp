@@ -10,7 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "source.hpp"
+#include "core/change_source.hpp"
 
 namespace shop::watch {
 

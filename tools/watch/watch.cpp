@@ -16,7 +16,7 @@
 #include "core/error.hpp"
 #include "core/output.hpp"
 #include "core/signals.hpp"
-#include "source.hpp"
+#include "core/change_source.hpp"
 #include "stream_sink.hpp"
 #include "table_model.hpp"
 #include "table_screen.hpp"
@@ -252,16 +252,16 @@ int run(const Options& options, const Environment& env) {
   }
 
   if (options.mode == "subscribe" || !options.subscribe_standin.empty()) {
-    settings.mode = Mode::subscribe;
+    settings.mode = SourceMode::subscribe;
   } else if (options.mode == "poll") {
-    settings.mode = Mode::poll;
+    settings.mode = SourceMode::poll;
   } else {
     const auto connection = connect_postgres(settings.conninfo);
-    settings.mode = is_materialize(connection.get()) ? Mode::subscribe : Mode::poll;
+    settings.mode = is_materialize(connection.get()) ? SourceMode::subscribe : SourceMode::poll;
     debug("{}: {} mode", describe_postgres_target(settings.conninfo),
-          settings.mode == Mode::subscribe ? "Materialize, subscribe" : "not Materialize, poll");
+          settings.mode == SourceMode::subscribe ? "Materialize, subscribe" : "not Materialize, poll");
   }
-  if (settings.mode == Mode::poll && timestamps_given) {
+  if (settings.mode == SourceMode::poll && timestamps_given) {
     throw UsageError("--no-snapshot, --as-of and --up-to: only in subscribe mode (Materialize)");
   }
 

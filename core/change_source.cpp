@@ -1,4 +1,4 @@
-#include "source.hpp"
+#include "core/change_source.hpp"
 
 #include <fmt/format.h>
 
@@ -10,7 +10,7 @@
 #include "core/pacing.hpp"
 #include "core/signals.hpp"
 
-namespace shop::watch {
+namespace shop {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -133,7 +133,7 @@ class SourceRun {
       m_outage.end();
       m_sink.status("");
       try {
-        if (m_settings.mode == Mode::subscribe) {
+        if (m_settings.mode == SourceMode::subscribe) {
           subscribe(connection.get());
         } else {
           poll(connection.get());
@@ -495,4 +495,4 @@ std::string subscribe_statement(const SourceSettings& settings, const std::optio
 
 void run_source(const SourceSettings& settings, Sink& sink) { SourceRun(settings, sink).run(); }
 
-}  // namespace shop::watch
+}  // namespace shop

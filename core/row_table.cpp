@@ -1,10 +1,10 @@
-#include "row_table.hpp"
+#include "core/row_table.hpp"
 
 #include <algorithm>
 #include <functional>
 #include <stdexcept>
 
-namespace shop::watch {
+namespace shop {
 namespace {
 
 constexpr size_t k_chunk_bytes = 1 << 20;
@@ -117,4 +117,4 @@ void RowTable::compact() {
   *this = std::move(fresh);
 }
 
-}  // namespace shop::watch
+}  // namespace shop

@@ -1,8 +1,8 @@
-#include "row.hpp"
+#include "core/row.hpp"
 
 #include <stdexcept>
 
-namespace shop::watch {
+namespace shop {
 
 void RowBuilder::add(Field value) {
   if (value) {
@@ -60,4 +60,4 @@ Row make_row(const std::vector<Field>& fields) {
   return builder.take();
 }
 
-}  // namespace shop::watch
+}  // namespace shop

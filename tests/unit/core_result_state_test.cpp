@@ -1,11 +1,11 @@
-// tools/watch/state.cpp and row.cpp: the state machine behind every source.
-#include "state.hpp"
+// core/result_state.cpp and core/row.cpp: the state machine behind every source.
+#include "core/result_state.hpp"
 
 #include <gtest/gtest.h>
 
 #include "core/error.hpp"
 
-namespace shop::watch {
+namespace shop {
 namespace {
 
 Row row(std::initializer_list<std::optional<std::string_view>> fields) {
@@ -189,4 +189,4 @@ TEST(KeyedState, ReplaceGivesUpsertsAndDeletes) {
 }
 
 }  // namespace
-}  // namespace shop::watch
+}  // namespace shop

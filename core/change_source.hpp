@@ -3,15 +3,17 @@
 // diffed (any PostgreSQL-wire server), both feeding the same state machine and the same
 // sink. Both ride out a lost connection: reconnect with capped backoff, take the result
 // afresh and emit only its difference from what was already emitted.
+// In core/ because every program that follows a view uses it: shop-watch, and shop-serve
+// (issue 14) with one source per view.
 #include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/postgres.hpp"
-#include "state.hpp"
+#include "core/result_state.hpp"
 
-namespace shop::watch {
+namespace shop {
 
 struct ColumnInfo {
   std::string name;
@@ -41,12 +43,12 @@ class Sink {
   [[nodiscard]] virtual bool done() const = 0;
 };
 
-enum class Mode { subscribe, poll };
+enum class SourceMode { subscribe, poll };
 
 struct SourceSettings {
   std::string conninfo;                   // "" = libpq's PG* variables
   std::string query;                      // a SELECT (a bare view name already expanded)
-  Mode mode = Mode::poll;
+  SourceMode mode = SourceMode::poll;
   std::vector<std::string> key_columns;   // --key
   bool snapshot = true;                   // --no-snapshot: false
   std::string as_of;                      // --as-of
@@ -67,7 +69,7 @@ struct SourceSettings {
 // server's message) or when no connection could be made for retry_for.
 void run_source(const SourceSettings& settings, Sink& sink);
 
-// The SUBSCRIBE statement shop-watch declares its cursor for, AS OF `as_of` when given.
+// The SUBSCRIBE statement the source declares its cursor for, AS OF `as_of` when given.
 [[nodiscard]] std::string subscribe_statement(const SourceSettings& settings, const std::optional<std::string>& as_of);
 
-}  // namespace shop::watch
+}  // namespace shop

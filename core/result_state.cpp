@@ -1,8 +1,8 @@
-#include "state.hpp"
+#include "core/result_state.hpp"
 
 #include "core/error.hpp"
 
-namespace shop::watch {
+namespace shop {
 
 bool timestamp_less(const std::string& a, const std::string& b) noexcept {
   // Decimal integers without leading zeros: the shorter is smaller; same length compares
@@ -150,4 +150,4 @@ std::vector<KeyedChange> KeyedState::replace(Rows rows, const std::string& times
   return changes;
 }
 
-}  // namespace shop::watch
+}  // namespace shop

@@ -11,10 +11,10 @@
 #include <unordered_map>
 #include <vector>
 
-#include "row.hpp"
-#include "row_table.hpp"
+#include "core/row.hpp"
+#include "core/row_table.hpp"
 
-namespace shop::watch {
+namespace shop {
 
 // Timestamps are decimal text (Materialize's mz_timestamp, or epoch milliseconds in poll
 // mode); this orders them as numbers.
@@ -110,4 +110,4 @@ class KeyedState {
       &timestamp_less};
 };
 
-}  // namespace shop::watch
+}  // namespace shop

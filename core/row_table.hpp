@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-namespace shop::watch {
+namespace shop {
 
 class RowTable {
  public:
@@ -81,4 +81,4 @@ class RowTable {
   size_t m_dead_bytes = 0;
 };
 
-}  // namespace shop::watch
+}  // namespace shop

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-namespace shop::watch {
+namespace shop {
 
 using Row = std::string;
 using Field = std::optional<std::string_view>;  // nullopt: NULL
@@ -56,4 +56,4 @@ void for_each_field(std::string_view row, Visit&& visit) {
 // A row built from fields (tests and the table's key columns).
 [[nodiscard]] Row make_row(const std::vector<Field>& fields);
 
-}  // namespace shop::watch
+}  // namespace shop

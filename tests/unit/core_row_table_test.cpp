@@ -1,5 +1,5 @@
-// tools/watch/row_table.cpp: the flat multiset, checked against std::unordered_map.
-#include "row_table.hpp"
+// core/row_table.cpp: the flat multiset, checked against std::unordered_map.
+#include "core/row_table.hpp"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 
 #include "core/random.hpp"
 
-namespace shop::watch {
+namespace shop {
 namespace {
 
 std::map<std::string, int64_t> contents(const RowTable& table) {
@@ -66,4 +66,4 @@ TEST(RowTable, ReserveKeepsTheRows) {
 }
 
 }  // namespace
-}  // namespace shop::watch
+}  // namespace shop
