@@ -108,14 +108,14 @@ class PageviewRun {
       if (stop_requested()) return;
       const auto now = Clock::now();
       const auto elapsed = now - m_start;
-      const int64_t received_at = epoch_seconds();
+      m_formatter.set_received_at(epoch_seconds());  // nothing to do within the same second
       if (paced) {
         for (uint64_t round = 0; round < k_events_per_round; ++round) {
           if (!next) next = m_pacer.claim(1, elapsed);
           if (!next) return;  // --count or --duration reached
           if (next->due > elapsed) break;
           const auto intended = m_start + next->due;
-          if (!send(next->first, received_at, intended)) return;
+          if (!send(next->first, intended)) return;
           m_last_lag = std::max(nanoseconds::zero(), now - intended);
           m_max_lag = std::max(m_max_lag, m_last_lag);
           next.reset();
@@ -126,7 +126,7 @@ class PageviewRun {
         const auto chunk = m_pacer.claim(k_unpaced_chunk, elapsed);
         if (!chunk) return;
         for (uint64_t i = 0; i < chunk->count; ++i) {
-          if (!send(chunk->first + i, received_at, now)) return;
+          if (!send(chunk->first + i, now)) return;
         }
       }
       if (m_producer) {
@@ -138,9 +138,8 @@ class PageviewRun {
     }
   }
 
-  bool send(uint64_t index, int64_t received_at, Clock::time_point intended) {
+  bool send(uint64_t index, Clock::time_point intended) {
     const Pageview view = m_generator.make(index);
-    m_formatter.set_received_at(received_at);
     if (m_producer) {
       static_assert(k_max_key_bytes + k_max_value_bytes <= KafkaProducer::k_message_room);
       // Key and value straight into the producer's batch.
