@@ -76,6 +76,12 @@ class ResultState {
 // poll mode with key columns).
 enum class KeyedKind { upsert, remove, key_violation };
 
+// The kind as SUBSCRIBE ... ENVELOPE UPSERT names it in mz_state (doc/user/content/sql/
+// subscribe.md; tests/integration/watch/subscribe_standin.sql has the rule and its source).
+[[nodiscard]] constexpr const char* keyed_state_name(KeyedKind kind) noexcept {
+  return kind == KeyedKind::upsert ? "upsert" : kind == KeyedKind::remove ? "delete" : "key_violation";
+}
+
 struct KeyedChange {
   std::string timestamp;
   KeyedKind kind;

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "core/change_json.hpp"
 #include "core/output.hpp"
 #include "core/change_source.hpp"
 
@@ -30,14 +31,12 @@ class StreamSink final : public Sink {
 
  private:
   void append_fields(std::string& line, std::string_view row, char separator);
-  void append_json_object(std::string& line, std::string_view row, size_t first_column);
 
   StreamFormat m_format;
   StdoutWriter& m_out;
   uint64_t m_count_limit;
   size_t m_key_count;
-  std::vector<ColumnInfo> m_columns;
-  std::vector<std::string> m_json_keys;  // per column: its name as a JSON string and ": "
+  ChangeJson m_json;
   bool m_header_written = false;
   uint64_t m_emitted = 0;
   std::string m_status;
