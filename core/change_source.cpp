@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <regex>
 
 #include "core/diagnostics.hpp"
 #include "core/duration.hpp"
@@ -494,5 +495,24 @@ std::string subscribe_statement(const SourceSettings& settings, const std::optio
 }
 
 void run_source(const SourceSettings& settings, Sink& sink) { SourceRun(settings, sink).run(); }
+
+SourceMode resolve_source_mode(const std::string& mode, const std::string& conninfo, bool standin_given) {
+  if (mode == "subscribe" || standin_given) return SourceMode::subscribe;
+  if (mode == "poll") return SourceMode::poll;
+  const auto connection = connect_postgres(conninfo);
+  const SourceMode resolved = is_materialize(connection.get()) ? SourceMode::subscribe : SourceMode::poll;
+  debug("{}: {} mode", describe_postgres_target(conninfo),
+        resolved == SourceMode::subscribe ? "Materialize, subscribe" : "not Materialize, poll");
+  return resolved;
+}
+
+bool is_view_name(const std::string& text) {
+  static const std::regex k_name(R"(^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*){0,2}$)");
+  return std::regex_match(text, k_name);
+}
+
+std::string query_for(const std::string& query_or_view) {
+  return is_view_name(query_or_view) ? "SELECT * FROM " + query_or_view : query_or_view;
+}
 
 }  // namespace shop

@@ -64,6 +64,17 @@ struct SourceSettings {
 // True when the server is Materialize (it has mz_version()).
 [[nodiscard]] bool is_materialize(PGconn* connection);
 
+// --mode: "subscribe", "poll", or "auto" (subscribe when the server at `conninfo` is
+// Materialize: this connects once to ask). A SUBSCRIBE stand-in implies subscribe.
+[[nodiscard]] SourceMode resolve_source_mode(const std::string& mode, const std::string& conninfo,
+                                             bool standin_given);
+
+// A view's name as the query takes it: one to three dotted identifiers (view,
+// schema.view, database.schema.view) without quoting.
+[[nodiscard]] bool is_view_name(const std::string& text);
+// The query to follow: `query_or_view` itself, or SELECT * FROM it when it is a view's name.
+[[nodiscard]] std::string query_for(const std::string& query_or_view);
+
 // Runs until the sink is done, a stop is requested, or (subscribe) the subscription
 // ends (UP TO reached, or its inputs finished). Throws Error for a bad query (the
 // server's message) or when no connection could be made for retry_for.

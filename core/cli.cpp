@@ -53,6 +53,21 @@ void add_mysql_option(CLI::App& app, std::string& url) {
       ->type_name("URL");
 }
 
+std::vector<std::string> split_comma_list(const std::string& text) {
+  std::vector<std::string> items;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t comma = text.find(',', start);
+    std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    item.erase(0, item.find_first_not_of(' '));
+    item.erase(item.find_last_not_of(' ') + 1);
+    if (!item.empty()) items.push_back(item);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return items;
+}
+
 void add_retry_for_option(CLI::App& app, std::string& duration) {
   app.add_option("--retry-for", duration, "Give up (exit 1) after this long without a connection")->type_name("D");
 }

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include "core/diagnostics.hpp"
@@ -33,6 +34,10 @@ void add_report_options(CLI::App& app, ReportOptions& options);
 // 2^64-1 (an unlimited --count) and "010" is octal 8. Add it with ->transform(): check()
 // would discard the rewrite, and transform() runs it before other validators (CLI::Range).
 [[nodiscard]] const CLI::Validator& whole_number();
+
+// "a, b,,c" -> {"a", "b", "c"}: a comma-separated option value (--key, --views), items
+// trimmed of spaces, empty ones dropped.
+[[nodiscard]] std::vector<std::string> split_comma_list(const std::string& text);
 
 // Adds --mysql URL with the help text every MySQL tool shares (DESIGN.md's flag -> env
 // -> default; resolve it with mysql_url_from()).

@@ -89,12 +89,14 @@ CREATE VIEW IF NOT EXISTS item_units_last_hour AS
       AND mz_now() <= created_at + INTERVAL '1 hour'
     GROUP BY item_id;
 
--- Inventory status per item, with the message the shop page shows.
+-- Inventory status per item, with the message the shop page shows (shop-serve's
+-- /api/items/ID and /products/ID read it: the price is there for the product page).
 CREATE MATERIALIZED VIEW IF NOT EXISTS inventory_status IN CLUSTER shop AS
     SELECT
         i.id AS item_id,
         i.name,
         i.category,
+        i.price,
         i.inventory AS stock,
         coalesce(h.units, 0) AS units_sold_last_hour,
         CASE

@@ -92,11 +92,11 @@ view "top items by revenue (sold ones only)" "SELECT item_id, revenue FROM top_i
 
 # Inventory: threshold 100; units in the last hour are purchases 1, 2 and 6 (item 1).
 view "inventory status and the shop's message" "SELECT * FROM inventory_status ORDER BY item_id" \
-  "item_id,name,category,stock,units_sold_last_hour,status,shop_message
-1,Blue Widget,widgets,500,4,in stock,
-2,Red Widget,widgets,50,0,low,Only 50 left
-3,Gadget,gadgets,0,0,sold out,Sold out
-4,Doodad,doodads,80,0,low,Only 80 left"
+  "item_id,name,category,price,stock,units_sold_last_hour,status,shop_message
+1,Blue Widget,widgets,10.00,500,4,in stock,
+2,Red Widget,widgets,20.00,50,0,low,Only 50 left
+3,Gadget,gadgets,5.50,0,0,sold out,Sold out
+4,Doodad,doodads,100.00,80,0,low,Only 80 left"
 
 # The funnel: item 1 has 4 product views over three channels and 3 orders. The
 # original's per-channel join would have shown 9 orders.

@@ -8,7 +8,6 @@
 #include <functional>
 #include <exception>
 #include <mutex>
-#include <regex>
 #include <thread>
 
 #include "core/cli.hpp"
@@ -25,21 +24,6 @@ namespace shop::watch {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> items;
-  size_t start = 0;
-  while (start <= text.size()) {
-    const size_t comma = text.find(',', start);
-    std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    item.erase(0, item.find_first_not_of(' '));
-    item.erase(item.find_last_not_of(' ') + 1);
-    if (!item.empty()) items.push_back(item);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return items;
-}
 
 // The table's sink: the source thread updates the model under the mutex; the screen
 // thread draws from it.
@@ -221,9 +205,8 @@ int run(const Options& options, const Environment& env) {
   if (options.query.empty()) throw UsageError("a QUERY or the name of a view is required (see --help)");
   SourceSettings settings;
   settings.conninfo = resolve_postgres_url(options.url, env).value;
-  static const std::regex k_bare_name(R"(^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*){0,2}$)");
-  settings.query = std::regex_match(options.query, k_bare_name) ? "SELECT * FROM " + options.query : options.query;
-  settings.key_columns = split_list(options.key);
+  settings.query = query_for(options.query);
+  settings.key_columns = split_comma_list(options.key);
   settings.snapshot = !options.no_snapshot;
   settings.as_of = options.as_of;
   settings.up_to = options.up_to;
@@ -251,16 +234,7 @@ int run(const Options& options, const Environment& env) {
     throw UsageError("--order-by, --limit and --bar: only with --format table");
   }
 
-  if (options.mode == "subscribe" || !options.subscribe_standin.empty()) {
-    settings.mode = SourceMode::subscribe;
-  } else if (options.mode == "poll") {
-    settings.mode = SourceMode::poll;
-  } else {
-    const auto connection = connect_postgres(settings.conninfo);
-    settings.mode = is_materialize(connection.get()) ? SourceMode::subscribe : SourceMode::poll;
-    debug("{}: {} mode", describe_postgres_target(settings.conninfo),
-          settings.mode == SourceMode::subscribe ? "Materialize, subscribe" : "not Materialize, poll");
-  }
+  settings.mode = resolve_source_mode(options.mode, settings.conninfo, !options.subscribe_standin.empty());
   if (settings.mode == SourceMode::poll && timestamps_given) {
     throw UsageError("--no-snapshot, --as-of and --up-to: only in subscribe mode (Materialize)");
   }

@@ -1,0 +1,334 @@
+#include "http_server.hpp"
+
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <fmt/format.h>
+
+#include "core/diagnostics.hpp"
+#include "core/error.hpp"
+#include "event_stream.hpp"
+#include "send_queue.hpp"
+
+namespace shop::serve {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr std::string_view k_server_name = "shop-serve";
+
+// Headers every response carries. The pages load nothing from anywhere but shop-serve
+// itself (Content-Security-Policy: the browser refuses anything else, so a page cannot
+// reach the internet by mistake); the favicon is inline (data:).
+template <typename Message>
+void set_common_headers(Message& message) {
+  message.set(http::field::server, k_server_name);
+  message.set("X-Content-Type-Options", "nosniff");
+  message.set("Content-Security-Policy",
+              "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; "
+              "frame-ancestors 'none'");
+}
+
+}  // namespace
+
+// One event-stream client: the response's header, then events as they come, until the
+// client goes away, is too slow, or the server stops.
+class EventStreamSession final : public StreamClient, public std::enable_shared_from_this<EventStreamSession> {
+ public:
+  EventStreamSession(HttpServer& server, tcp::socket socket)
+      : m_server(server), m_socket(std::move(socket)), m_queue(server.m_settings.client_buffer_bytes) {}
+
+  void start(const Reply& reply, bool head_only) {
+    std::string header = fmt::format(
+        "HTTP/1.1 200 OK\r\nServer: {}\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n"
+        "X-Content-Type-Options: nosniff\r\nX-Accel-Buffering: no\r\nConnection: close\r\n\r\n",
+        k_server_name);
+    if (head_only) {
+      send(std::make_shared<const std::string>(std::move(header)));
+      close_after_writes();
+      return;
+    }
+    // How long the browser waits before it reconnects (the standard's "retry" field).
+    header += "retry: 2000\n\n";
+    send(std::make_shared<const std::string>(std::move(header)));
+    m_server.m_hub.subscribe(*this, reply.stream_views, reply.last_sequence);
+    m_subscribed = true;
+    watch_for_close();
+  }
+
+  void send(const SharedText& event) override {
+    if (m_closed) return;
+    if (!m_queue.push(event)) {
+      debug("event-stream client {} dropped: over --client-buffer", m_peer);
+      close(true);
+      return;
+    }
+    write();
+  }
+
+  // The server is stopping: send what is queued, then close.
+  void close_after_writes() {
+    m_closing = true;
+    if (m_queue.idle()) close(false);
+  }
+
+  void close(bool too_slow) {
+    if (m_closed) return;
+    m_closed = true;
+    if (m_subscribed) m_server.m_hub.unsubscribe(*this);
+    boost::system::error_code ignored;
+    m_socket.shutdown(tcp::socket::shutdown_both, ignored);
+    m_socket.close(ignored);
+    m_server.stream_closed(this, too_slow);  // may destroy this once no handler holds it
+  }
+
+  void set_peer(std::string peer) { m_peer = std::move(peer); }
+
+ private:
+  void write() {
+    if (m_queue.writing() || m_closed) return;
+    const auto& texts = m_queue.start_write();
+    if (texts.empty()) return;
+    m_buffers.clear();
+    for (const auto& text : texts) m_buffers.emplace_back(text->data(), text->size());
+    asio::async_write(m_socket, m_buffers, [self = shared_from_this()](boost::system::error_code error, size_t) {
+      self->m_queue.written();
+      if (error) {
+        self->close(false);
+        return;
+      }
+      if (self->m_closing && self->m_queue.idle()) {
+        self->close(false);
+        return;
+      }
+      self->write();
+    });
+  }
+
+  // A client says nothing after its request; a read that completes means it closed
+  // (or broke the protocol): either way the stream ends.
+  void watch_for_close() {
+    m_socket.async_read_some(asio::buffer(m_discard), [self = shared_from_this()](boost::system::error_code error, size_t) {
+      if (error || self->m_closed) {
+        self->close(false);
+        return;
+      }
+      self->watch_for_close();
+    });
+  }
+
+  HttpServer& m_server;
+  tcp::socket m_socket;
+  SendQueue m_queue;
+  std::vector<asio::const_buffer> m_buffers;
+  std::array<char, 512> m_discard{};
+  std::string m_peer;
+  bool m_subscribed = false;
+  bool m_closing = false;
+  bool m_closed = false;
+};
+
+// One HTTP/1.1 connection: requests one after another (keep-alive) until the client
+// closes it, sends something wrong, asks for an event stream (the socket moves to an
+// EventStreamSession) or stays idle past the timeout.
+class HttpSession final : public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(HttpServer& server, tcp::socket socket) : m_server(server), m_stream(std::move(socket)) {
+    m_server.m_sessions.insert(this);
+  }
+  ~HttpSession() { m_server.m_sessions.erase(this); }
+
+  void start() { read(); }
+  void close() {
+    boost::system::error_code ignored;
+    m_stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    m_stream.close();
+  }
+
+ private:
+  void read() {
+    m_parser.emplace();
+    m_parser->header_limit(static_cast<uint32_t>(m_server.m_settings.header_limit_bytes));
+    m_stream.expires_after(m_server.m_settings.idle_timeout);
+    http::async_read(m_stream, m_buffer, *m_parser, [self = shared_from_this()](beast::error_code error, size_t) {
+      self->on_read(error);
+    });
+  }
+
+  void on_read(beast::error_code error) {
+    if (error == http::error::end_of_stream || error == asio::error::operation_aborted ||
+        error == beast::error::timeout || error == asio::error::connection_reset || m_server.m_stopping) {
+      close();
+      return;
+    }
+    if (error == http::error::header_limit) {
+      reply_and_close(error_reply(431, fmt::format("the request's header is over {} bytes",
+                                                   m_server.m_settings.header_limit_bytes)));
+      return;
+    }
+    if (error == http::error::unexpected_body) {
+      reply_and_close(error_reply(413, "a request body is not accepted (only GET and HEAD)"));
+      return;
+    }
+    if (error) {
+      // A malformed request (bad request line, header or version), or the client left mid-request.
+      if (error != http::error::partial_message) reply_and_close(error_reply(400, "malformed request"));
+      else close();
+      return;
+    }
+    const auto& request = m_parser->get();
+    const std::string_view method = request.method_string();
+    const bool head = request.method() == http::verb::head;
+    const auto last_event_id = request.find("Last-Event-ID");
+    Reply reply = m_server.m_router.route(
+        method, request.target(),
+        last_event_id == request.end() ? std::string_view() : std::string_view(last_event_id->value()));
+    ++m_server.m_counters.requests;
+    if (reply.status >= 400 && reply.status < 500) ++m_server.m_counters.refused_requests;
+    if (reply.status == 200 && !reply.stream_views.empty()) {
+      m_stream.expires_never();
+      m_server.start_stream(m_stream.release_socket(), reply, head);
+      return;
+    }
+    respond(std::move(reply), head, request.keep_alive(), request.version());
+  }
+
+  void respond(Reply reply, bool head, bool keep_alive, unsigned version) {
+    auto& response = m_response.emplace(static_cast<http::status>(reply.status), version);
+    set_common_headers(response);
+    response.set(http::field::content_type, reply.content_type);
+    response.set(http::field::cache_control, reply.cache_control);
+    if (reply.status == 405) response.set(http::field::allow, "GET, HEAD");
+    response.keep_alive(keep_alive && !m_server.m_stopping);
+    const size_t length = reply.body.size();
+    if (!head) response.body() = std::move(reply.body);
+    response.content_length(length);
+    m_stream.expires_after(m_server.m_settings.idle_timeout);
+    http::async_write(m_stream, response, [self = shared_from_this()](beast::error_code error, size_t) {
+      const bool again = !error && self->m_response->keep_alive();
+      self->m_response.reset();
+      if (again) {
+        self->read();
+      } else {
+        self->close();
+      }
+    });
+  }
+
+  void reply_and_close(Reply reply) {
+    ++m_server.m_counters.requests;
+    ++m_server.m_counters.refused_requests;
+    respond(std::move(reply), false, false, 11);
+  }
+
+  HttpServer& m_server;
+  beast::tcp_stream m_stream;
+  beast::flat_buffer m_buffer;
+  std::optional<http::request_parser<http::empty_body>> m_parser;
+  std::optional<http::response<http::string_body>> m_response;
+};
+
+HttpServer::HttpServer(asio::io_context& io, ViewHub& hub, const Assets& assets, ServerSettings settings)
+    : m_io(io),
+      m_hub(hub),
+      m_settings(settings),
+      m_router(hub, assets, m_counters),
+      m_acceptor(io),
+      m_heartbeat_timer(io),
+      m_shutdown_timer(io) {
+  const auto where = fmt::format("{}:{}", m_settings.listen.address().to_string(), m_settings.listen.port());
+  boost::system::error_code error;
+  m_acceptor.open(m_settings.listen.protocol(), error);
+  if (!error) m_acceptor.set_option(tcp::acceptor::reuse_address(true), error);
+  if (!error) m_acceptor.bind(m_settings.listen, error);
+  if (!error) m_acceptor.listen(asio::socket_base::max_listen_connections, error);
+  if (error) throw Error(fmt::format("cannot listen on {} ({})", where, error.message()));
+}
+
+HttpServer::~HttpServer() = default;
+
+tcp::endpoint HttpServer::local_endpoint() const { return m_acceptor.local_endpoint(); }
+
+void HttpServer::start() {
+  accept();
+  heartbeat();
+}
+
+void HttpServer::accept() {
+  m_acceptor.async_accept([this](boost::system::error_code error, tcp::socket socket) {
+    if (m_stopping) return;
+    if (!error) {
+      socket.set_option(tcp::no_delay(true), error);
+      std::make_shared<HttpSession>(*this, std::move(socket))->start();
+    } else if (error == asio::error::no_descriptors) {
+      print_warning("out of file descriptors: a connection was refused (raise ulimit -n)");
+    }
+    accept();
+  });
+}
+
+void HttpServer::heartbeat() {
+  m_heartbeat_timer.expires_after(m_settings.heartbeat);
+  m_heartbeat_timer.async_wait([this](boost::system::error_code error) {
+    if (error || m_stopping) return;
+    std::string comment;
+    append_comment(comment, "heartbeat");
+    const auto text = std::make_shared<const std::string>(std::move(comment));
+    std::vector<std::shared_ptr<EventStreamSession>> streams;
+    streams.reserve(m_streams.size());
+    for (const auto& [pointer, session] : m_streams) streams.push_back(session);
+    for (const auto& session : streams) session->send(text);
+    heartbeat();
+  });
+}
+
+void HttpServer::start_stream(tcp::socket socket, const Reply& reply, bool head_only) {
+  if (m_stopping) return;
+  boost::system::error_code error;
+  const auto peer = socket.remote_endpoint(error);
+  auto session = std::make_shared<EventStreamSession>(*this, std::move(socket));
+  if (!error) session->set_peer(fmt::format("{}:{}", peer.address().to_string(), peer.port()));
+  m_streams.emplace(session.get(), session);
+  ++m_counters.stream_clients;
+  ++m_counters.stream_clients_total;
+  session->start(reply, head_only);
+}
+
+void HttpServer::stream_closed(EventStreamSession* session, bool too_slow) {
+  if (too_slow) ++m_counters.slow_clients_dropped;
+  const auto found = m_streams.find(session);
+  if (found == m_streams.end()) return;
+  --m_counters.stream_clients;
+  // Destroyed once its last pending handler lets go of it, not here inside its own call.
+  asio::post(m_io, [keep = std::move(found->second)] {});
+  m_streams.erase(found);
+  if (m_stopping && m_streams.empty()) m_shutdown_timer.cancel();
+}
+
+void HttpServer::stop() {
+  if (m_stopping) return;
+  m_stopping = true;
+  boost::system::error_code ignored;
+  m_acceptor.close(ignored);
+  m_heartbeat_timer.cancel();
+  std::vector<std::shared_ptr<EventStreamSession>> streams;
+  for (const auto& [pointer, session] : m_streams) streams.push_back(session);
+  for (const auto& session : streams) session->close_after_writes();
+  if (!m_streams.empty()) {
+    m_shutdown_timer.expires_after(m_settings.shutdown_grace);
+    m_shutdown_timer.async_wait([this](boost::system::error_code error) {
+      if (error) return;
+      std::vector<std::shared_ptr<EventStreamSession>> left;
+      for (const auto& [pointer, session] : m_streams) left.push_back(session);
+      for (const auto& session : left) session->close(false);
+    });
+  }
+  const std::vector<HttpSession*> sessions(m_sessions.begin(), m_sessions.end());
+  for (HttpSession* session : sessions) session->close();
+}
+
+}  // namespace shop::serve

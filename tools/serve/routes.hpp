@@ -1,0 +1,73 @@
+#pragma once
+// What shop-serve answers to a request, decided apart from the network (so every rule
+// here is tested without a socket): only GET and HEAD, only these paths, each view or
+// item looked up by name or id, never a path outside what is listed.
+//   /                              the dashboard            (assets: dashboard.html)
+//   /products/ID                   a storefront product page (assets: product.html)
+//   /assets/NAME                   the pages' files (Chart.js among them)
+//   /api/views/NAME                a view's current rows (JSON)
+//   /api/views/NAME/changes        its change stream (text/event-stream)
+//   /api/changes?views=A,B,...     several views' changes in one stream (a browser allows
+//                                  only six HTTP/1.1 connections per host: the dashboard
+//                                  follows its six views over one)
+//   /api/items/ID                  an item's stock and shop message (from inventory_status)
+//   /healthz  /metrics
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "assets.hpp"
+#include "view_hub.hpp"
+
+namespace shop::serve {
+
+// The view /api/items/ID reads, and its key column.
+inline constexpr std::string_view k_items_view = "inventory_status";
+inline constexpr std::string_view k_items_key = "item_id";
+
+// Counters the network side keeps, shown by /metrics.
+struct ServerCounters {
+  uint64_t requests = 0;
+  uint64_t stream_clients = 0;        // connected now
+  uint64_t stream_clients_total = 0;  // ever
+  uint64_t slow_clients_dropped = 0;  // disconnected past --client-buffer
+  uint64_t refused_requests = 0;      // 4xx
+};
+
+struct Reply {
+  unsigned status = 200;
+  std::string_view content_type = "application/json";
+  std::string body;
+  std::string cache_control = "no-store";
+  // An event stream: the views it follows and the client's Last-Event-ID sequence.
+  std::vector<ViewFeed*> stream_views;
+  std::optional<uint64_t> last_sequence;
+};
+
+class Router {
+ public:
+  Router(ViewHub& hub, const Assets& assets, const ServerCounters& counters)
+      : m_hub(hub), m_assets(assets), m_counters(counters) {}
+
+  // `method` as sent ("GET"); `last_event_id` the header's value ("" when absent).
+  [[nodiscard]] Reply route(std::string_view method, std::string_view target, std::string_view last_event_id) const;
+
+ private:
+  [[nodiscard]] Reply asset(std::string_view name) const;
+  [[nodiscard]] Reply view_rows(std::string_view name) const;
+  [[nodiscard]] Reply item(std::string_view id) const;
+  [[nodiscard]] Reply stream(const std::vector<std::string>& names, std::string_view last_event_id) const;
+  [[nodiscard]] Reply health() const;
+  [[nodiscard]] Reply metrics() const;
+
+  ViewHub& m_hub;
+  const Assets& m_assets;
+  const ServerCounters& m_counters;
+};
+
+// {"error": "<message>"} with `status`.
+[[nodiscard]] Reply error_reply(unsigned status, std::string_view message);
+
+}  // namespace shop::serve

@@ -1,0 +1,157 @@
+#pragma once
+// The views shop-serve keeps current and the clients that follow them. Everything here
+// runs on the server's one I/O thread: the sources (one thread each) post what they
+// produce to it, so no state below needs a lock.
+//
+// Per view: its current rows (a multiset, as the source's state machine gives them),
+// the last complete timestamp, the recent change events kept for Last-Event-ID, and the
+// clients following it. One change event per timestamp: that timestamp's changes in
+// shop-watch --format jsonl's shapes (core/change_json.hpp).
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/change_json.hpp"
+#include "core/change_source.hpp"
+#include "core/result_state.hpp"
+#include "core/row_table.hpp"
+#include "send_queue.hpp"
+
+namespace shop::serve {
+
+// Someone reading the change stream (an HTTP event-stream session).
+class StreamClient {
+ public:
+  virtual ~StreamClient() = default;
+  // Queues one encoded event; a client that is too slow disconnects itself.
+  virtual void send(const SharedText& event) = 0;
+};
+
+enum class SourceState { connecting, live, reconnecting };
+[[nodiscard]] const char* source_state_name(SourceState state) noexcept;
+
+class ViewHub;
+
+class ViewFeed {
+ public:
+  ViewFeed(ViewHub& hub, std::string name, std::string index_column);
+
+  [[nodiscard]] const std::string& name() const noexcept { return m_name; }
+  // True from the first complete result on (the snapshot), also while reconnecting.
+  [[nodiscard]] bool ready() const noexcept { return m_ready; }
+  [[nodiscard]] SourceState state() const noexcept { return m_state; }
+  [[nodiscard]] const std::string& status_message() const noexcept { return m_status; }
+  [[nodiscard]] const std::string& timestamp() const noexcept { return m_timestamp; }
+  [[nodiscard]] uint64_t row_count() const noexcept { return m_row_count; }
+  [[nodiscard]] uint64_t reconnects() const noexcept { return m_reconnects; }
+  [[nodiscard]] uint64_t change_events() const noexcept { return m_change_events; }
+  // When the last change was applied here (wall clock, for /metrics and bench/serve.sh).
+  [[nodiscard]] std::optional<std::chrono::system_clock::time_point> last_change_applied() const noexcept {
+    return m_last_change_applied;
+  }
+
+  // {"view": ..., "ts": ..., "columns": [...], "rows": [{...}, ...]} (GET /api/views/NAME
+  // and the stream's snapshot event), built once per state.
+  [[nodiscard]] const SharedText& snapshot_json();
+  // The row whose index column (inventory_status: item_id) has this text, as a JSON
+  // object; nullopt when there is none (or the view has no index column).
+  [[nodiscard]] std::optional<std::string> indexed_row_json(std::string_view key) const;
+
+ private:
+  friend class ViewHub;
+  struct LoggedEvent {
+    uint64_t sequence;
+    SharedText text;
+  };
+
+  void set_columns(const std::vector<ColumnInfo>& columns);
+  void apply(const std::vector<Change>& changes);
+  void progress(const std::string& timestamp);
+  void set_status(const std::string& text);
+  void log(uint64_t sequence, const SharedText& text);
+  void send_to_clients(const SharedText& event);
+  [[nodiscard]] SharedText progress_event() const;
+  [[nodiscard]] SharedText status_event() const;
+  // Can a client that has seen everything up to `sequence` go on from the log?
+  [[nodiscard]] bool can_resume_after(uint64_t sequence) const noexcept {
+    return m_ready && sequence >= m_ready_sequence && sequence >= m_dropped_through;
+  }
+
+  ViewHub& m_hub;
+  std::string m_name;
+  std::string m_index_column;
+  std::optional<size_t> m_index_position;
+  std::vector<ColumnInfo> m_columns;
+  ChangeJson m_json;
+  RowTable m_rows;
+  uint64_t m_row_count = 0;
+  std::unordered_map<std::string, Row> m_index;  // index column's text -> row
+  std::string m_timestamp;                       // the last complete one ("" before)
+  bool m_ready = false;
+  uint64_t m_ready_sequence = 0;  // the id of the first snapshot event
+  SourceState m_state = SourceState::connecting;
+  std::string m_status;
+  uint64_t m_reconnects = 0;
+  uint64_t m_change_events = 0;
+  std::optional<std::chrono::system_clock::time_point> m_last_change_applied;
+  SharedText m_snapshot;  // cached; reset by every change and progress
+
+  std::deque<LoggedEvent> m_log;
+  size_t m_log_bytes = 0;
+  uint64_t m_dropped_through = 0;  // the newest sequence no longer in the log
+
+  std::vector<StreamClient*> m_clients;  // following, snapshot sent
+  std::vector<StreamClient*> m_waiting;  // subscribed before the first snapshot
+};
+
+class ViewHub {
+ public:
+  // `history_bytes`: the change events each view keeps for clients that reconnect.
+  ViewHub(std::string generation, size_t history_bytes);
+
+  ViewFeed& add_view(std::string name, std::string index_column = {});
+  [[nodiscard]] ViewFeed* find(std::string_view name) noexcept;
+  [[nodiscard]] const std::vector<std::unique_ptr<ViewFeed>>& views() const noexcept { return m_views; }
+  [[nodiscard]] const std::string& generation() const noexcept { return m_generation; }
+  // Every view has its snapshot and its source is connected (GET /healthz).
+  [[nodiscard]] bool healthy() const noexcept;
+
+  // From the sources (posted to the I/O thread).
+  void columns(ViewFeed& view, const std::vector<ColumnInfo>& columns) { view.set_columns(columns); }
+  void changes(ViewFeed& view, const std::vector<Change>& changes) { view.apply(changes); }
+  void progress(ViewFeed& view, const std::string& timestamp) { view.progress(timestamp); }
+  void status(ViewFeed& view, const std::string& text) { view.set_status(text); }
+
+  // A client starts following `views`. With `last_sequence` (its Last-Event-ID), each
+  // view whose log still covers it goes on with exactly the events after it, in
+  // sequence order; the others (and every view without one) start with a snapshot.
+  // Then each view's status and progress.
+  void subscribe(StreamClient& client, const std::vector<ViewFeed*>& views, std::optional<uint64_t> last_sequence);
+  void unsubscribe(StreamClient& client);
+
+  [[nodiscard]] uint64_t events_sent() const noexcept { return m_events_sent; }
+  [[nodiscard]] std::string event_id(uint64_t sequence) const;
+
+ private:
+  friend class ViewFeed;
+  uint64_t next_sequence() noexcept { return ++m_sequence; }
+  void deliver(StreamClient& client, const SharedText& event) {
+    ++m_events_sent;
+    client.send(event);
+  }
+  [[nodiscard]] SharedText snapshot_event(ViewFeed& view, uint64_t sequence);
+
+  std::string m_generation;
+  size_t m_history_bytes;
+  uint64_t m_sequence = 0;
+  uint64_t m_events_sent = 0;
+  std::vector<std::unique_ptr<ViewFeed>> m_views;
+};
+
+}  // namespace shop::serve

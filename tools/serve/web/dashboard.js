@@ -1,0 +1,123 @@
+// dashboard.js: the dashboard's panels, each drawn from one or two views and redrawn
+// whenever its views change (at most once per animation frame).
+'use strict';
+
+const VIEWS = ['order_trends_by_minute', 'top_items', 'conversion_funnel', 'conversion_funnel_overall',
+  'inventory_status', 'warehouse_orders_summary'];
+// How many rows the tables show.
+const TABLE_ROWS = 8;
+
+Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+Chart.defaults.animation = false;  // live data: draw the new state at once
+
+const charts = {
+  trends: new Chart(document.getElementById('trends-chart'), {
+    type: 'line',
+    data: {datasets: [
+      {label: 'Orders per minute', data: [], yAxisID: 'orders', borderColor: '#2563eb',
+        backgroundColor: 'rgba(37, 99, 235, 0.15)', fill: true, pointRadius: 0, tension: 0.2},
+      {label: 'Revenue per minute ($)', data: [], yAxisID: 'revenue', borderColor: '#16a34a', pointRadius: 0,
+        tension: 0.2},
+    ]},
+    options: {
+      maintainAspectRatio: false,
+      parsing: false,
+      scales: {
+        x: {type: 'linear', ticks: {callback: (value) => new Date(value).toISOString().slice(11, 16), maxTicksLimit: 12}},
+        orders: {type: 'linear', position: 'left', beginAtZero: true, title: {display: true, text: 'orders'}},
+        revenue: {type: 'linear', position: 'right', beginAtZero: true, grid: {drawOnChartArea: false},
+          title: {display: true, text: 'revenue ($)'}},
+      },
+      plugins: {tooltip: {callbacks: {title: (items) => items.length ? new Date(items[0].parsed.x).toISOString().slice(11, 16) + ' UTC' : ''}}},
+    },
+  }),
+  top: new Chart(document.getElementById('top-chart'), {
+    type: 'bar',
+    data: {labels: [], datasets: [{label: 'Revenue ($)', data: [], backgroundColor: '#f59e0b'}]},
+    options: {indexAxis: 'y', maintainAspectRatio: false, plugins: {legend: {display: false}},
+      scales: {x: {beginAtZero: true}}},
+  }),
+};
+window.shopCharts = charts;  // for the browser test and for poking at in the console
+
+const draw = {
+  order_trends_by_minute(view) {
+    const rows = view.all().map((row) => ({...row, at: parseUtc(row.minute)})).sort((a, b) => a.at - b.at);
+    charts.trends.data.datasets[0].data = rows.map((row) => ({x: row.at, y: Number(row.orders)}));
+    charts.trends.data.datasets[1].data = rows.map((row) => ({x: row.at, y: Number(row.revenue)}));
+    charts.trends.update();
+  },
+  top_items(view) {
+    // The view keeps the top 10 as a set; its order is the reader's to apply.
+    const rows = view.all().sort((a, b) => b.revenue - a.revenue || a.item_id - b.item_id);
+    charts.top.data.labels = rows.map((row) => row.name);
+    charts.top.data.datasets[0].data = rows.map((row) => Number(row.revenue));
+    charts.top.update();
+  },
+  conversion_funnel_overall(view) {
+    const [row] = view.all();
+    document.getElementById('funnel-views').textContent = row ? formatNumber(row.views) : '–';
+    document.getElementById('funnel-orders').textContent = row ? formatNumber(row.orders) : '–';
+    document.getElementById('funnel-rate').textContent =
+      row && row.conversion_rate !== null ? formatNumber(row.conversion_rate * 100, 2) + ' %' : '–';
+  },
+  conversion_funnel(view) {
+    const rows = view.all().filter((row) => row.views > 0)
+      .sort((a, b) => b.views - a.views || a.item_id - b.item_id).slice(0, TABLE_ROWS);
+    fillTable(document.getElementById('funnel-items'), rows, (row) => [row.name, formatNumber(row.views),
+      formatNumber(row.orders), row.conversion_rate === null ? '–' : formatNumber(row.conversion_rate * 100, 2) + ' %']);
+  },
+  inventory_status(view) {
+    const rows = view.all();
+    const count = (status) => rows.filter((row) => row.status === status).length;
+    document.getElementById('inventory-in-stock').textContent = formatNumber(count('in stock'));
+    document.getElementById('inventory-low').textContent = formatNumber(count('low'));
+    document.getElementById('inventory-sold-out').textContent = formatNumber(count('sold out'));
+    const lowest = rows.slice().sort((a, b) => a.stock - b.stock || a.item_id - b.item_id).slice(0, TABLE_ROWS);
+    fillTable(document.getElementById('inventory-items'), lowest,
+      (row) => [row.name, formatNumber(row.stock), formatNumber(row.units_sold_last_hour), row.shop_message || 'In stock'],
+      (row) => 'status-' + row.status.replace(' ', '-'));
+  },
+  warehouse_orders_summary(view) {
+    const byStatus = Object.fromEntries(view.all().map((row) => [row.status, row]));
+    document.getElementById('warehouse-placed').textContent = formatNumber(byStatus.placed ? byStatus.placed.orders : 0);
+    document.getElementById('warehouse-delivered').textContent =
+      formatNumber(byStatus.delivered ? byStatus.delivered.orders : 0);
+    document.getElementById('warehouse-units').textContent =
+      formatNumber(byStatus.delivered ? byStatus.delivered.units : 0);
+  },
+};
+
+const dirty = new Set();
+let frameRequested = false;
+const stream = followViews(VIEWS, (name) => {
+  dirty.add(name);
+  if (!frameRequested) {
+    frameRequested = true;
+    requestAnimationFrame(redraw);
+  }
+});
+
+function redraw() {
+  frameRequested = false;
+  for (const name of dirty) {
+    const view = stream.views[name];
+    if (view.hasSnapshot) draw[name](view);
+  }
+  dirty.clear();
+  showConditions();
+}
+
+function showConditions() {
+  const open = stream.isOpen();
+  for (const element of document.querySelectorAll('.condition[data-view]')) {
+    const view = stream.views[element.dataset.view];
+    showCondition(element, view.condition(open), view);
+  }
+  const overall = document.getElementById('stream-state');
+  overall.textContent = open ? 'connected' : 'disconnected, retrying';
+  overall.className = 'condition condition-' + (open ? 'live' : 'disconnected');
+  overall.dataset.condition = open ? 'live' : 'disconnected';
+}
+
+setInterval(showConditions, 1000);  // staleness shows even when nothing arrives

@@ -1,0 +1,52 @@
+// product.js: a storefront product page (/products/ID) with a live stock badge: the
+// item from /api/items/ID, then its row of inventory_status as it changes.
+'use strict';
+
+const itemId = Number(location.pathname.split('/').pop());
+
+function badge(row) {
+  if (!row) return {text: 'Not available', status: 'unknown'};
+  if (row.status === 'sold out') return {text: 'Sold out', status: 'sold-out'};
+  if (row.status === 'low') return {text: row.shop_message || 'Only ' + row.stock + ' left', status: 'low'};
+  return {text: 'In stock', status: 'in-stock'};
+}
+
+function show(row) {
+  document.getElementById('product').setAttribute('aria-busy', 'false');
+  if (!row) {
+    document.getElementById('product-name').textContent = 'No such product';
+    return;
+  }
+  document.getElementById('product-name').textContent = row.name;
+  document.getElementById('product-category').textContent = row.category;
+  document.getElementById('product-price').textContent = formatMoney(row.price);
+  document.title = row.name + ' · shopstream';
+  const {text, status} = badge(row);
+  const element = document.getElementById('stock-badge');
+  element.textContent = text;
+  element.dataset.status = status;
+  element.className = 'badge badge-' + status;
+  document.getElementById('buy').disabled = status === 'sold-out';
+}
+
+async function start() {
+  const response = await fetch('/api/items/' + itemId);
+  if (response.status === 404) {
+    show(null);
+    return;
+  }
+  if (response.ok) show(await response.json());
+  // Then live: the item's row of inventory_status whenever it changes.
+  const stream = followViews(['inventory_status'], () => {
+    const view = stream.views.inventory_status;
+    const row = view.all().find((candidate) => candidate.item_id === itemId);
+    if (view.hasSnapshot && row) show(row);
+    showCondition(document.getElementById('product-condition'), view.condition(stream.isOpen()), view);
+  });
+  setInterval(() => {
+    const view = stream.views.inventory_status;
+    showCondition(document.getElementById('product-condition'), view.condition(stream.isOpen()), view);
+  }, 1000);
+}
+
+start();

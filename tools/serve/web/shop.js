@@ -1,0 +1,140 @@
+// shop.js: following shop-serve's views in the browser, shared by the dashboard and the
+// product page. One EventSource per page (/api/changes?views=...): it starts with each
+// view's snapshot, then one "changes" event per timestamp ({"ts", "diff", "row"} as
+// shop-watch --format jsonl writes them), "progress" (the last complete timestamp) and
+// "status" (the source's state). The browser reconnects by itself and sends the last
+// event id, so shop-serve sends only what was missed.
+'use strict';
+
+// How long without progress before a panel says its data is stale. Materialize reports
+// progress about once a second, poll mode once per --interval (1 s by default).
+const STALE_AFTER_MS = 5000;
+
+class ViewState {
+  constructor(name) {
+    this.name = name;
+    this.columns = [];
+    this.rows = new Map();  // JSON text of a row -> {row, count}: the result is a multiset
+    this.ts = null;
+    this.sourceState = 'connecting';
+    this.message = null;
+    this.lastProgressAt = 0;
+    this.hasSnapshot = false;
+  }
+
+  applySnapshot(snapshot) {
+    this.columns = snapshot.columns;
+    this.rows.clear();
+    for (const row of snapshot.rows) this.add(row, 1);
+    this.ts = snapshot.ts;
+    this.hasSnapshot = true;
+    this.lastProgressAt = Date.now();
+  }
+
+  add(row, diff) {
+    const key = JSON.stringify(row);
+    const entry = this.rows.get(key);
+    const count = (entry ? entry.count : 0) + diff;
+    if (count > 0) this.rows.set(key, {row, count});
+    else this.rows.delete(key);
+  }
+
+  // Every row, each as often as it is there.
+  all() {
+    const out = [];
+    for (const {row, count} of this.rows.values()) {
+      for (let i = 0; i < count; i++) out.push(row);
+    }
+    return out;
+  }
+
+  // 'live', 'stale', 'reconnecting', 'connecting' or 'disconnected' (the page's own stream).
+  condition(streamOpen) {
+    if (!streamOpen) return 'disconnected';
+    if (this.sourceState !== 'live') return this.sourceState;
+    if (!this.hasSnapshot) return 'connecting';
+    return Date.now() - this.lastProgressAt > STALE_AFTER_MS ? 'stale' : 'live';
+  }
+}
+
+// Follows `names`; calls onChange(viewName) after each update of a view's rows or state.
+// Returns {views, isOpen()}.
+function followViews(names, onChange) {
+  const views = {};
+  for (const name of names) views[name] = new ViewState(name);
+  let open = false;
+  const source = new EventSource('/api/changes?views=' + names.map(encodeURIComponent).join(','));
+  const on = (type, handle) => source.addEventListener(type, (event) => {
+    const data = JSON.parse(event.data);
+    const view = views[data.view];
+    if (!view) return;
+    handle(view, data);
+    onChange(view.name);
+  });
+  on('snapshot', (view, data) => view.applySnapshot(data));
+  on('changes', (view, data) => {
+    for (const change of data.changes) view.add(change.row, change.diff);
+  });
+  on('progress', (view, data) => {
+    view.ts = data.ts;
+    view.lastProgressAt = Date.now();
+  });
+  on('status', (view, data) => {
+    view.sourceState = data.state;
+    view.message = data.message;
+  });
+  source.addEventListener('open', () => {
+    open = true;
+    for (const name of names) onChange(name);
+  });
+  source.addEventListener('error', () => {
+    open = false;  // EventSource retries by itself ("retry" from shop-serve: 2 s)
+    for (const name of names) onChange(name);
+  });
+  return {views, isOpen: () => open};
+}
+
+// A panel's state badge: text and a class for its colour.
+function showCondition(element, condition, view) {
+  const text = {
+    live: 'live',
+    stale: 'stale: no update for ' + Math.round((Date.now() - view.lastProgressAt) / 1000) + ' s',
+    reconnecting: 'source reconnecting',
+    connecting: 'connecting',
+    disconnected: 'disconnected from shop-serve',
+  }[condition] || condition;
+  element.textContent = text;
+  element.title = view.message || '';
+  element.className = 'condition condition-' + condition;
+  element.dataset.condition = condition;
+}
+
+function formatNumber(value, digits = 0) {
+  if (value === null || value === undefined) return '–';
+  return Number(value).toLocaleString('en-US', {minimumFractionDigits: digits, maximumFractionDigits: digits});
+}
+
+function formatMoney(value) {
+  return value === null || value === undefined ? '–' : '$' + formatNumber(value, 2);
+}
+
+// Timestamps without a zone (MySQL DATETIME through CDC) are UTC in the demo.
+function parseUtc(text) {
+  return Date.parse(String(text).replace(' ', 'T') + (/[zZ]|[+-]\d\d(:?\d\d)?$/.test(text) ? '' : 'Z'));
+}
+
+// Replaces a table body's rows: `cells` gives each row's cell texts, `rowClass` its class.
+function fillTable(tbody, rows, cells, rowClass) {
+  const fragment = document.createDocumentFragment();
+  for (const row of rows) {
+    const tr = document.createElement('tr');
+    if (rowClass) tr.className = rowClass(row);
+    for (const text of cells(row)) {
+      const td = document.createElement('td');
+      td.textContent = text;
+      tr.appendChild(td);
+    }
+    fragment.appendChild(tr);
+  }
+  tbody.replaceChildren(fragment);
+}
