@@ -54,15 +54,19 @@ class EventStreamSession final : public StreamClient, public std::enable_shared_
     }
     // How long the browser waits before it reconnects (the standard's "retry" field).
     header += "retry: 2000\n\n";
+    // The header and what the client starts from (snapshots or the missed events) are
+    // queued whatever their size; the limit applies to what comes after.
+    m_starting = true;
     send(std::make_shared<const std::string>(std::move(header)));
     m_server.m_hub.subscribe(*this, reply.stream_views, reply.last_sequence);
+    m_starting = false;
     m_subscribed = true;
     watch_for_close();
   }
 
   void send(const SharedText& event) override {
     if (m_closed) return;
-    if (!m_queue.push(event)) {
+    if (!m_queue.push(event, m_starting)) {
       debug("event-stream client {} dropped: over --client-buffer", m_peer);
       close(true);
       return;
@@ -127,6 +131,7 @@ class EventStreamSession final : public StreamClient, public std::enable_shared_
   std::vector<asio::const_buffer> m_buffers;
   std::array<char, 512> m_discard{};
   std::string m_peer;
+  bool m_starting = false;
   bool m_subscribed = false;
   bool m_closing = false;
   bool m_closed = false;

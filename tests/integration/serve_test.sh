@@ -1,0 +1,312 @@
+#!/usr/bin/env bash
+# shop-serve against the harness's PostgreSQL, in poll mode (as it runs against any
+# PostgreSQL-wire server that is not Materialize).
+#   serve_test.sh SHOP_SERVE SHOP_MZSQL api       the JSON endpoints follow inserts,
+#                                                 updates and deletes; a change stream
+#                                                 gets the snapshot, then exactly the
+#                                                 changes; Last-Event-ID resumes with no
+#                                                 duplicate and no gap; bad requests;
+#                                                 --assets; a slow client is dropped;
+#                                                 SIGTERM
+#   serve_test.sh SHOP_SERVE SHOP_MZSQL restart   PostgreSQL restarted under a running
+#                                                 server (RESOURCE_LOCK postgres)
+#   serve_test.sh SHOP_SERVE SHOP_MZSQL browser   the dashboard and a product page in
+#                                                 Debian's chromium (tests/browser)
+# shellcheck source-path=SCRIPTDIR source=harness/lib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/harness/lib.sh"
+
+readonly SERVE=${1:?usage: serve_test.sh SHOP_SERVE SHOP_MZSQL api|restart|browser}
+readonly MZSQL=${2:?usage: serve_test.sh SHOP_SERVE SHOP_MZSQL api|restart|browser}
+readonly PART=${3:?usage: serve_test.sh SHOP_SERVE SHOP_MZSQL api|restart|browser}
+readonly SSE="python3 $HARNESS_DIR/../serve/sse.py"
+[[ -x $SERVE ]] || die "not an executable: $SERVE"
+[[ -n ${DATABASE_URL:-} ]] || die "DATABASE_URL is not set (is the postgres fixture running?)"
+
+db=serve_test_${PART}_$$
+url=postgres://postgres@127.0.0.1:$(url_port "$DATABASE_URL")/$db
+admin() { PGCONNECT_TIMEOUT=5 psql -X -q -v ON_ERROR_STOP=1 -At "$DATABASE_URL" -c "$1"; }
+sql() { PGCONNECT_TIMEOUT=5 psql -X -q -v ON_ERROR_STOP=1 -At "$url" -c "$1"; }
+admin "DROP DATABASE IF EXISTS $db"
+admin "CREATE DATABASE $db"
+on_exit admin "DROP DATABASE IF EXISTS $db"
+admin "ALTER DATABASE $db SET log_statement = 'all'"
+
+# start_serve ARGS...: starts shop-serve on a free port; sets SERVE_PID and BASE.
+start_serve() {
+  "$SERVE" --url "$url" --mode poll --interval 100ms --listen 127.0.0.1:0 "$@" >"$WORK_DIR/serve.out" 2>"$WORK_DIR/serve.err" &
+  SERVE_PID=$!
+  on_exit kill "$SERVE_PID"
+  local deadline=$((SECONDS + 10)) port=""
+  until port=$(sed -n 's|.* on http://127.0.0.1:\([0-9]*\)/$|\1|p' "$WORK_DIR/serve.err") && [[ -n $port ]]; do
+    ((SECONDS < deadline)) || die "shop-serve did not start: $(cat "$WORK_DIR/serve.err")"
+    kill -0 "$SERVE_PID" 2>/dev/null || die "shop-serve exited: $(cat "$WORK_DIR/serve.err")"
+    sleep 0.05
+  done
+  BASE=http://127.0.0.1:$port
+  wait_until "shop-serve is healthy" '[[ $(status_of /healthz) == 200 ]]'
+}
+
+# wait_until WHAT CONDITION: evaluates CONDITION until it holds (10 s at most).
+wait_until() {
+  local deadline=$((SECONDS + 10))
+  until eval "$2"; do
+    if ((SECONDS >= deadline)); then
+      not_ok "$1 (waited 10 s)"
+      return 0 # the test goes on, to report what else holds
+    fi
+    sleep 0.05
+  done
+  ok "$1"
+}
+
+status_of() { curl -s -o /dev/null -w '%{http_code}' "$BASE$1"; }
+body_of() { curl -s "$BASE$1"; }
+# rows_of VIEW: the view's rows from /api/views/VIEW, one compact JSON object per line, sorted.
+rows_of() { body_of "/api/views/$1" | python3 -c 'import json, sys; [print(json.dumps(r)) for r in sorted(json.load(sys.stdin)["rows"], key=json.dumps)]'; }
+# raw REQUEST: sends REQUEST (with \r\n line ends) as it is; prints the status line.
+raw() {
+  python3 -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(sys.argv[2].encode().decode("unicode_escape").encode("latin-1"))
+reply = b""
+while b"\r\n" not in reply:
+    chunk = s.recv(4096)
+    if not chunk:
+        break
+    reply += chunk
+print(reply.split(b"\r\n")[0].decode())' "${BASE##*:}" "$1"
+}
+
+expect_materialize_grammar() {
+  [[ -n ${SHOP_POSTGRES_LOG:-} && -r $SHOP_POSTGRES_LOG ]] || die "SHOP_POSTGRES_LOG is not a readable file (scripts/services.sh env sets it)"
+  local report
+  if report=$(python3 "$REPO_ROOT/tests/support/materialize_grammar.py" "$SHOP_POSTGRES_LOG" "$db" shop-serve 3); then
+    ok "$1: $report"
+  else
+    not_ok "$1: $report"
+  fi
+}
+
+api() {
+  sql "CREATE TABLE inventory_status (item_id bigint, name text, price numeric(7,2), stock int, status text, shop_message text);
+       INSERT INTO inventory_status VALUES (1, 'Blue Widget', 10.00, 500, 'in stock', NULL), (2, 'Red Widget', 20.00, 3, 'low', 'Only 3 left');
+       CREATE TABLE notes (id int, body text); INSERT INTO notes VALUES (1, 'one')"
+  start_serve --views inventory_status,notes --heartbeat 200ms
+
+  # JSON: the current rows, typed.
+  expect_eq "/api/views/notes: the rows, numbers as numbers" \
+    '{"view": "notes", "ts": TS, "columns": ["id", "body"], "rows": [{"id": 1, "body": "one"}]}' \
+    "$(body_of /api/views/notes | sed 's/"ts": [0-9]*/"ts": TS/')"
+  expect_eq "/api/items/2: the item's stock and message" \
+    '{"item_id": 2, "name": "Red Widget", "price": 20.00, "stock": 3, "status": "low", "shop_message": "Only 3 left"}' \
+    "$(body_of /api/items/2)"
+  expect_eq "/api/items/1: NULL as null" \
+    '{"item_id": 1, "name": "Blue Widget", "price": 10.00, "stock": 500, "status": "in stock", "shop_message": null}' \
+    "$(body_of /api/items/1)"
+  expect_eq "/api/items/99: 404" 404 "$(status_of /api/items/99)"
+  expect_eq "/api/items/abc: 404" 404 "$(status_of /api/items/abc)"
+  expect_eq "/api/views/nope: 404 with a JSON error" \
+    "404 {\"error\": \"no view named 'nope' is served (see --views)\"}" \
+    "$(curl -s -w ' %{http_code}' "$BASE/api/views/nope" | awk '{ s = $NF; $NF = ""; sub(/ $/, ""); print s, $0 }')"
+
+  # A change stream from the start, and one that will resume later.
+  curl -s -N "$BASE/api/views/notes/changes" >"$WORK_DIR/stream" &
+  local stream=$!
+  on_exit kill "$stream"
+  wait_until "the stream starts with the snapshot" '[[ $($SSE events "$WORK_DIR/stream" | head -n 1 | cut -f1) == snapshot ]]'
+  curl -s -N "$BASE/api/views/notes/changes" >"$WORK_DIR/early" &
+  local early=$!
+  wait_until "a second client has its snapshot" '[[ -n $($SSE last-id "$WORK_DIR/early") ]]'
+
+  # Insert, update, delete: /api/views and /api/items follow each.
+  sql "INSERT INTO notes VALUES (2, 'two')"
+  wait_until "insert: /api/views shows the new row" '[[ $(rows_of notes | wc -l) == 2 ]]'
+  # The second client leaves after the insert; what happens next it must get on resuming.
+  wait_until "the second client got the insert" '[[ $($SSE changes "$WORK_DIR/early" | wc -l) == 1 ]]'
+  kill "$early"
+  wait "$early" 2>/dev/null || true
+  local resume_id
+  resume_id=$($SSE last-id "$WORK_DIR/early")
+  sql "UPDATE notes SET body = 'uno' WHERE id = 1"
+  wait_until "update: /api/views shows the new value" 'rows_of notes | grep -q uno'
+  sql "DELETE FROM notes WHERE id = 2"
+  wait_until "delete: /api/views drops the row" '[[ $(rows_of notes | wc -l) == 1 ]]'
+  sql "UPDATE inventory_status SET stock = 0, status = 'sold out', shop_message = 'Sold out' WHERE item_id = 2"
+  wait_until "/api/items/2 follows the update" '[[ $(body_of /api/items/2) == *'"'"'"stock": 0'"'"'* ]]'
+  sql "DELETE FROM inventory_status WHERE item_id = 2"
+  wait_until "/api/items/2 is 404 once the row is deleted" '[[ $(status_of /api/items/2) == 404 ]]'
+
+  # The stream: exactly the three changes, in order, each in its own event.
+  wait_until "the stream got every change" '[[ $($SSE changes "$WORK_DIR/stream" | wc -l) == 4 ]]'
+  expect_eq "the stream: snapshot, then exactly the changes" \
+    '1	{"id": 2, "body": "two"}
+-1	{"id": 1, "body": "one"}
+1	{"id": 1, "body": "uno"}
+-1	{"id": 2, "body": "two"}' "$($SSE changes "$WORK_DIR/stream")"
+  expect_eq "one snapshot, then one change event per timestamp" "snapshot changes changes changes" \
+    "$($SSE events "$WORK_DIR/stream" | cut -f1 | grep -v -e status -e progress | tr '\n' ' ' | sed 's/ $//')"
+  expect_match "a heartbeat comment keeps the stream" '^: heartbeat$' "$(grep -m1 '^:' "$WORK_DIR/stream")"
+
+  # Resuming from the second client's last id: the update and the delete, nothing else.
+  curl -s -N -H "Last-Event-ID: $resume_id" "$BASE/api/views/notes/changes" >"$WORK_DIR/resumed" &
+  local resumed=$!
+  wait_until "the resumed stream got the missed changes" '[[ $($SSE changes "$WORK_DIR/resumed" | wc -l) == 3 ]]'
+  sleep 0.3
+  kill "$resumed"
+  expect_eq "Last-Event-ID: no snapshot, no duplicate, no gap" \
+    'changes
+-1	{"id": 1, "body": "one"}
+1	{"id": 1, "body": "uno"}
+-1	{"id": 2, "body": "two"}' \
+    "$($SSE events "$WORK_DIR/resumed" | cut -f1 | grep -v -e status -e progress | sort -u; $SSE changes "$WORK_DIR/resumed")"
+  curl -s -N -H "Last-Event-ID: 0000-7" "$BASE/api/views/notes/changes" >"$WORK_DIR/foreign" &
+  local foreign=$!
+  wait_until "an id from another process gets a fresh snapshot" '[[ $($SSE events "$WORK_DIR/foreign" | head -n 1 | cut -f1) == snapshot ]]'
+  kill "$foreign"
+  curl -s -N "$BASE/api/changes?views=notes,inventory_status" >"$WORK_DIR/both" &
+  local both=$!
+  wait_until "/api/changes?views=A,B: both snapshots in one stream" '[[ $($SSE events "$WORK_DIR/both" | grep -c snapshot) == 2 ]]'
+  kill "$both"
+
+  # Bad requests.
+  expect_eq "POST: 405" 405 "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$BASE/api/views/notes")"
+  expect_match "405 says what is allowed" 'Allow: GET, HEAD' "$(curl -s -i -X DELETE "$BASE/" | tr -d '\r')"
+  expect_eq "HEAD: the headers, no body" "200 0" "$(curl -s -I -o /dev/null -w '%{http_code} %{size_download}' "$BASE/api/views/notes")"
+  local path
+  for path in /nope /api /api/views /api/views/notes/changes/x /assets/ /assets/../CMakeLists.txt \
+    /assets/%2e%2e/serve.cpp /assets/%2E%2E%2Fserve.cpp /assets/..%2fserve.cpp /assets/.hidden \
+    "/assets/a%00b" /assets/%5c..%5cx /assets//etc/passwd /products/abc /products/1/x "/products/%31%2F.."; do
+    expect_eq "GET $path: 404" 404 "$(curl -s -o /dev/null -w '%{http_code}' --path-as-is "$BASE$path")"
+  done
+  expect_eq "a request line with .. as it is on the wire: 404" "HTTP/1.1 404 Not Found" \
+    "$(raw 'GET /assets/../../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n')"
+  expect_eq "an absolute-form target: 404" "HTTP/1.1 404 Not Found" \
+    "$(raw 'GET http://example.com/ HTTP/1.1\r\nHost: x\r\n\r\n')"
+  expect_eq "garbage instead of a request: 400" "HTTP/1.1 400 Bad Request" "$(raw 'HELLO\r\n\r\n')"
+  expect_eq "a request with a body: 413" "HTTP/1.1 413 Payload Too Large" \
+    "$(raw 'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello')"
+  expect_eq "a header over 8 KiB: 431" 431 \
+    "$(curl -s -o /dev/null -w '%{http_code}' -H "X-Big: $(head -c 9000 /dev/zero | tr '\0' a)" "$BASE/")"
+  expect_eq "/products/1: the product page" "200 text/html; charset=utf-8" \
+    "$(curl -s -o /dev/null -w '%{http_code} %{content_type}' "$BASE/products/1")"
+  expect_eq "/assets/chart.min.js: Chart.js, built in" "200 text/javascript; charset=utf-8" \
+    "$(curl -s -o /dev/null -w '%{http_code} %{content_type}' "$BASE/assets/chart.min.js")"
+  expect_match "/metrics: Prometheus text" 'shop_serve_source_up\{view="notes",state="live"\} 1' "$(body_of /metrics)"
+  expect_match "/metrics: the clients so far" 'shop_serve_stream_clients_total [5-9]' "$(body_of /metrics)"
+  expect_match "/healthz: 200 and every view" '"notes": \{"state": "live", "snapshot": true' "$(body_of /healthz)"
+
+  # A client that stops reading is dropped past --client-buffer; the others go on.
+  kill "$SERVE_PID"
+  wait "$SERVE_PID" || true
+  start_serve --views notes --client-buffer 1000000
+  python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connect(): a small window
+s.connect(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"GET /api/views/notes/changes HTTP/1.1\r\nHost: x\r\n\r\n")
+time.sleep(30)' "${BASE##*:}" &
+  local sleeper=$!
+  on_exit kill "$sleeper"
+  curl -s -N "$BASE/api/views/notes/changes" >"$WORK_DIR/reader" &
+  local reader=$!
+  on_exit kill "$reader"
+  wait_until "both clients are connected" '[[ $(body_of /metrics | sed -n "s/^shop_serve_stream_clients //p") == 2 ]]'
+  # 12 MB of changes in events of about 200 KB: the reader keeps up; the other client's
+  # socket buffers take a few MB, then its queue passes the limit.
+  local round
+  for ((round = 1; round <= 60; round++)); do
+    sql "INSERT INTO notes SELECT g, repeat('x', 1000) FROM generate_series(1000 * $round, 1000 * $round + 199) AS g"
+    sleep 0.1
+  done
+  wait_until "the client that does not read is dropped and counted" \
+    '[[ $(body_of /metrics | sed -n "s/^shop_serve_slow_clients_dropped_total //p") == 1 ]]'
+  wait_until "the reading client got every change" '[[ $($SSE changes "$WORK_DIR/reader" | wc -l) == 12000 ]]'
+
+  # --assets: a file there is served first; nothing else in the directory's reach is.
+  kill "$SERVE_PID"
+  wait "$SERVE_PID" || true
+  mkdir "$WORK_DIR/assets"
+  echo 'body { color: red; }' >"$WORK_DIR/assets/style.css"
+  echo secret >"$WORK_DIR/outside.txt"
+  ln -s "$WORK_DIR/outside.txt" "$WORK_DIR/assets/link.txt"
+  start_serve --views notes --assets "$WORK_DIR/assets"
+  expect_eq "--assets: its style.css instead of the built-in one" 'body { color: red; }' "$(body_of /assets/style.css)"
+  expect_eq "--assets: the built-in files are still there" 200 "$(status_of /assets/dashboard.js)"
+  expect_eq "--assets: a symbolic link out of the directory is not followed" 404 "$(status_of /assets/link.txt)"
+
+  # SIGTERM: the listener closes, the streams end, the summary, status 0.
+  curl -s -N "$BASE/api/views/notes/changes" >"$WORK_DIR/last" &
+  local last=$!
+  wait_until "a stream is open" '[[ -n $($SSE last-id "$WORK_DIR/last") ]]'
+  kill -TERM "$SERVE_PID"
+  local status=0
+  wait "$SERVE_PID" || status=$?
+  expect_eq "SIGTERM: exit 0" 0 "$status"
+  expect_match "SIGTERM: the summary" 'served [0-9]+ request\(s\) and 1 event stream\(s\)' "$(cat "$WORK_DIR/serve.err")"
+  local curl_status=0
+  timeout 5 tail --pid="$last" -f /dev/null || curl_status=$?
+  expect_eq "SIGTERM: the open stream ended" 0 "$curl_status"
+  expect_fail "SIGTERM: nothing listens any more" curl -s -o /dev/null "$BASE/healthz"
+
+  # Usage errors: one line, exit 2.
+  local err
+  err=$("$SERVE" --url "$url" --listen nonsense 2>&1 >/dev/null) && not_ok "--listen nonsense succeeded"
+  expect_match "--listen nonsense: a usage error naming it" "^shop-serve: error: --listen: 'nonsense' is not ADDRESS:PORT" "$err"
+  err=$("$SERVE" --url "$url" --listen 127.0.0.1:0 --views 'x;drop' 2>&1 >/dev/null) && not_ok "--views x;drop succeeded"
+  expect_match "--views with a bad name: a usage error" "^shop-serve: error: --views: 'x;drop' is not a view's name" "$err"
+  local code=0
+  "$SERVE" --url "$url" --mode poll --listen 127.0.0.1:0 --views no_such_view >/dev/null 2>"$WORK_DIR/missing.err" || code=$?
+  expect_eq "a view that does not exist: exit 1" 1 "$code"
+  expect_match "... with the server's message" 'shop-serve: error: .*no_such_view.* does not exist' "$(cat "$WORK_DIR/missing.err")"
+  expect_materialize_grammar "every statement shop-serve sent parses on Materialize"
+}
+
+restart() {
+  sql "CREATE TABLE counter (id serial PRIMARY KEY, value int)"
+  start_serve --views counter
+  curl -s -N "$BASE/api/views/counter/changes" >"$WORK_DIR/stream" &
+  local stream=$! i
+  on_exit kill "$stream"
+  wait_until "the stream has its snapshot" '[[ -n $($SSE last-id "$WORK_DIR/stream") ]]'
+  (for ((i = 1; i <= 120; i++)); do
+    psql -X -q "$url" -c "INSERT INTO counter (value) VALUES ($i); UPDATE counter SET value = value + 1000 WHERE id % 7 = 0 AND value < 1000; DELETE FROM counter WHERE id % 11 = 0" 2>/dev/null || true
+    sleep 0.05
+  done) &
+  local writer=$!
+  sleep 1
+  "$SERVICES_SH" stop postgres
+  on_exit "$SERVICES_SH" start postgres
+  wait_until "/healthz: 503 while the source is away" '[[ $(status_of /healthz) == 503 ]]'
+  wait_until "the stream says the source is reconnecting" 'grep -q "\"state\": \"reconnecting\"" "$WORK_DIR/stream"'
+  expect_match "/metrics: the source is down" 'shop_serve_source_up\{view="counter",state="reconnecting"\} 0' "$(body_of /metrics)"
+  "$SERVICES_SH" start postgres
+  wait "$writer"
+  wait_until "/healthz: 200 once it is back" '[[ $(status_of /healthz) == 200 ]]'
+  sleep 0.5 # a few polls after the last write
+  psql -X -q -At -F $'\t' "$url" -c "SELECT id, value FROM counter" | sort >"$WORK_DIR/truth"
+  expect_match "the table changed meanwhile" '^[0-9]{2,}$' "$(wc -l <"$WORK_DIR/truth" | tr -d ' ')"
+  local attempt
+  for attempt in 1 2 3 4 5 6 7 8 9 10; do
+    $SSE state "$WORK_DIR/stream" >"$WORK_DIR/replayed"
+    cmp -s "$WORK_DIR/truth" "$WORK_DIR/replayed" && break
+    sleep 0.2
+  done
+  if cmp -s "$WORK_DIR/truth" "$WORK_DIR/replayed"; then
+    ok "the stream's snapshot and changes add up to the table: nothing missed, nothing twice"
+  else
+    not_ok "the stream differs from the table: $(diff "$WORK_DIR/truth" "$WORK_DIR/replayed" | head -n 5)"
+  fi
+  expect_eq "one snapshot only: after the reconnect, only the missed changes" 1 \
+    "$($SSE events "$WORK_DIR/stream" | grep -c '^snapshot')"
+  expect_eq "/api/views equals the table" "$(cat "$WORK_DIR/truth")" \
+    "$(body_of /api/views/counter | python3 -c 'import json, sys; [print(r["id"], r["value"], sep="\t") for r in json.load(sys.stdin)["rows"]]' | sort)"
+}
+
+case $PART in
+  api) api ;;
+  restart) restart ;;
+  browser) browser ;;
+  *) die "unknown part '$PART' (expected api, restart or browser)" ;;
+esac
