@@ -35,6 +35,12 @@ done
 [[ ${count:-} =~ ^[1-9][0-9]*$ ]] ||
   die "no purchases in Materialize after 6 minutes: see 'docker compose logs mzinit loadgen'"
 
+cat <<'PAGES'
+The dashboard:        http://127.0.0.1:8080/
+A product page:       http://127.0.0.1:8080/products/42  (its stock badge changes as purchases happen)
+The API:              http://127.0.0.1:8080/api/items/42  http://127.0.0.1:8080/api/views/top_items
+Next, a live table in this terminal (q quits it; the stack keeps running).
+PAGES
 compose --profile cli run --rm cli shop-watch item_summary --order-by 'revenue desc' --bar revenue || true
 
 cat <<'HELP'

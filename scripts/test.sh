@@ -20,9 +20,9 @@ cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.."
 readonly PACKAGES=(
   cmake ninja-build g++ pkg-config clang libclang-rt-14-dev
   libcli11-dev libfmt-dev librdkafka-dev libmysqlcppconn-dev libpq-dev
-  libsimdjson-dev libgtest-dev libncurses-dev libmimalloc-dev
+  libsimdjson-dev libgtest-dev libncurses-dev libmimalloc-dev libboost-dev libjs-chart.js
   mariadb-server mariadb-client postgresql postgresql-client kcat tmux
-  docker-compose shellcheck
+  docker-compose shellcheck chromium
 )
 
 missing=()
@@ -42,6 +42,23 @@ if ((${#missing[@]} > 0)); then
   printf '%s: installing %s\n' "$PROG" "${missing[*]}" >&2
   apt-get update -q
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# Node.js and npm drive the browser test (tests/browser: playwright-core with Debian's
+# chromium). Debian's packages when the machine has no node of its own.
+if ! command -v npm >/dev/null 2>&1; then
+  if [[ $(id -u) -ne 0 ]]; then
+    printf '%s: error: npm is missing; run as root: apt-get install -y nodejs npm\n' "$PROG" >&2
+    exit 1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nodejs npm
+fi
+# The exact versions of tests/browser/package-lock.json (no browser download: the test
+# uses /usr/bin/chromium).
+wanted=$(cd tests/browser && node -p "require('./package-lock.json').packages['node_modules/playwright-core'].version")
+installed=$( (cd tests/browser && node -p "require('playwright-core/package.json').version") 2>/dev/null) || installed=""
+if [[ $installed != "$wanted" ]]; then
+  (cd tests/browser && npm ci --no-audit --no-fund)
 fi
 
 preset=${SHOP_PRESET:-dev}

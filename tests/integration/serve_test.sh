@@ -12,6 +12,8 @@
 #                                                 server (RESOURCE_LOCK postgres)
 #   serve_test.sh SHOP_SERVE SHOP_MZSQL browser   the dashboard and a product page in
 #                                                 Debian's chromium (tests/browser)
+# wait_until CONDITION is evaluated later, again and again: single quotes on purpose.
+# shellcheck disable=SC2016
 # shellcheck source-path=SCRIPTDIR source=harness/lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/harness/lib.sh"
 
@@ -287,8 +289,8 @@ restart() {
   sleep 0.5 # a few polls after the last write
   psql -X -q -At -F $'\t' "$url" -c "SELECT id, value FROM counter" | sort >"$WORK_DIR/truth"
   expect_match "the table changed meanwhile" '^[0-9]{2,}$' "$(wc -l <"$WORK_DIR/truth" | tr -d ' ')"
-  local attempt
-  for attempt in 1 2 3 4 5 6 7 8 9 10; do
+  local _
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
     $SSE state "$WORK_DIR/stream" >"$WORK_DIR/replayed"
     cmp -s "$WORK_DIR/truth" "$WORK_DIR/replayed" && break
     sleep 0.2
@@ -302,6 +304,34 @@ restart() {
     "$($SSE events "$WORK_DIR/stream" | grep -c '^snapshot')"
   expect_eq "/api/views equals the table" "$(cat "$WORK_DIR/truth")" \
     "$(body_of /api/views/counter | python3 -c 'import json, sys; [print(r["id"], r["value"], sep="\t") for r in json.load(sys.stdin)["rows"]]' | sort)"
+}
+
+browser() {
+  local browser_dir=$REPO_ROOT/tests/browser
+  [[ -x /usr/bin/chromium ]] || die "/usr/bin/chromium is missing (Debian package chromium; scripts/test.sh installs it)"
+  [[ -d $browser_dir/node_modules/playwright-core ]] ||
+    die "playwright-core is missing: (cd tests/browser && npm ci) (scripts/test.sh does it)"
+  # The demo's views, as materialize_views_test.sh makes them on PostgreSQL, over the
+  # source stand-ins, with an hour of purchases for the order trends ("now" is
+  # 2026-01-01 12:00:00 in the rewritten temporal filters).
+  export PGTZ=UTC
+  "$MZSQL" --dry-run --var LOW_STOCK_THRESHOLD=100 "$REPO_ROOT/sql/materialize/02_mysql_sources.sql" \
+    "$REPO_ROOT/sql/materialize/03_pageviews.sql" "$REPO_ROOT/sql/materialize/04_views.sql" >"$WORK_DIR/views.mz.sql"
+  "$HARNESS_DIR/../materialize/rewrite_for_postgres.sh" <"$WORK_DIR/views.mz.sql" >"$WORK_DIR/views.pg.sql"
+  "$MZSQL" -q --url "$url" "$HARNESS_DIR/../materialize/source_tables.sql" "$WORK_DIR/views.pg.sql"
+  sql "INSERT INTO mysql_purchases
+       SELECT 100 + g, 1 + g % 3, 1 + g % 4, CASE WHEN g % 9 = 0 THEN 0 ELSE 1 END, 1 + g % 3,
+              (1 + g % 3) * 10.00, TIMESTAMP '2026-01-01 11:00:00' + g * INTERVAL '31 seconds',
+              TIMESTAMP '2026-01-01 11:00:00' + g * INTERVAL '31 seconds'
+       FROM generate_series(1, 110) AS g"
+  start_serve
+  local screenshots=${SHOP_SCREENSHOT_DIR:-$WORK_DIR/screenshots}
+  if SHOP_SERVE_URL=$BASE SHOP_SERVE_PID=$SERVE_PID SHOP_TEST_DB_URL=$url SHOP_SCREENSHOT_DIR=$screenshots \
+    node "$browser_dir/pages.test.mjs"; then
+    ok "the pages in chromium (screenshots in $screenshots)"
+  else
+    not_ok "the pages in chromium"
+  fi
 }
 
 case $PART in

@@ -124,10 +124,18 @@ expect_match "Kafka Connect's image pins its base and Debezium's X.Y.Z.Final" \
 expect_match "the SQL puts the readers' role on the demo's cluster" "ALTER ROLE \\\$\\{READER_ROLE:-materialize\\} SET cluster = shop" \
   "$(cat sql/materialize/05_indexes.sql)"
 expect_eq "mzinit names the role the readers log in as" materialize "$(compose_get "c['services']['mzinit']['environment']['READER_ROLE']")"
-for service in restock cli; do
+for service in restock cli serve; do
   expect_match "$service reads Materialize as that role" '^postgres://materialize@' \
     "$(compose_get "c['services']['$service']['environment']['DATABASE_URL']")"
 done
+
+# shop-serve: the dashboard on the host's loopback only, healthy once every view has its
+# snapshot, following the views with SUBSCRIBE.
+expect_eq "serve publishes 8080 on 127.0.0.1 only" "127.0.0.1:8080" "$(published serve 8080)"
+expect_eq "serve's health check is /healthz" "CMD curl -f localhost:8080/healthz" \
+  "$(compose_get "' '.join(c['services']['serve']['healthcheck']['test'])")"
+expect_eq "serve follows the views with SUBSCRIBE, after mzinit" "shop-serve --listen 0.0.0.0:8080 --mode subscribe service_completed_successfully" \
+  "$(compose_get "' '.join(c['services']['serve']['command']) + ' ' + c['services']['serve']['depends_on']['mzinit']['condition']")"
 
 # The Materialize image is named in one place.
 expect_eq "the materialize/materialized image is named once" 1 "$(grep -c 'materialize/materialized:' compose.yml)"
