@@ -8,6 +8,12 @@
 #                                                 duplicate and no gap; bad requests;
 #                                                 --assets; a slow client is dropped;
 #                                                 SIGTERM
+#   serve_test.sh SHOP_SERVE SHOP_MZSQL subscribe the SUBSCRIBE path (as on Materialize)
+#                                                 through shop-watch's stand-in
+#                                                 (watch/subscribe_standin.sql): the
+#                                                 snapshot at the AS OF, only what
+#                                                 progress closed, a lost connection
+#                                                 resumed with only the missed changes
 #   serve_test.sh SHOP_SERVE SHOP_MZSQL restart   PostgreSQL restarted under a running
 #                                                 server (RESOURCE_LOCK postgres)
 #   serve_test.sh SHOP_SERVE SHOP_MZSQL browser   the dashboard and a product page in
@@ -17,9 +23,10 @@
 # shellcheck source-path=SCRIPTDIR source=harness/lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/harness/lib.sh"
 
-readonly SERVE=${1:?usage: serve_test.sh SHOP_SERVE SHOP_MZSQL api|restart|browser}
-readonly MZSQL=${2:?usage: serve_test.sh SHOP_SERVE SHOP_MZSQL api|restart|browser}
-readonly PART=${3:?usage: serve_test.sh SHOP_SERVE SHOP_MZSQL api|restart|browser}
+readonly USAGE="usage: serve_test.sh SHOP_SERVE SHOP_MZSQL api|subscribe|restart|browser"
+readonly SERVE=${1:?$USAGE}
+readonly MZSQL=${2:?$USAGE}
+readonly PART=${3:?$USAGE}
 readonly SSE="python3 $HARNESS_DIR/../serve/sse.py"
 [[ -x $SERVE ]] || die "not an executable: $SERVE"
 [[ -n ${DATABASE_URL:-} ]] || die "DATABASE_URL is not set (is the postgres fixture running?)"
@@ -33,9 +40,11 @@ admin "CREATE DATABASE $db"
 on_exit admin "DROP DATABASE IF EXISTS $db"
 admin "ALTER DATABASE $db SET log_statement = 'all'"
 
-# start_serve ARGS...: starts shop-serve on a free port; sets SERVE_PID and BASE.
+# start_serve ARGS...: starts shop-serve on a free port (in poll mode unless
+# SERVE_MODE_ARGS says otherwise); sets SERVE_PID and BASE.
+SERVE_MODE_ARGS=(--mode poll --interval 100ms)
 start_serve() {
-  "$SERVE" --url "$url" --mode poll --interval 100ms --listen 127.0.0.1:0 "$@" >"$WORK_DIR/serve.out" 2>"$WORK_DIR/serve.err" &
+  "$SERVE" --url "$url" "${SERVE_MODE_ARGS[@]}" --listen 127.0.0.1:0 "$@" >"$WORK_DIR/serve.out" 2>"$WORK_DIR/serve.err" &
   SERVE_PID=$!
   on_exit kill "$SERVE_PID"
   local deadline=$((SECONDS + 10)) port=""
@@ -265,6 +274,47 @@ time.sleep(30)' "${BASE##*:}" &
   expect_materialize_grammar "every statement shop-serve sent parses on Materialize"
 }
 
+subscribe() {
+  sql "$(cat "$HARNESS_DIR/../watch/subscribe_standin.sql")" >/dev/null
+  sql "CREATE TABLE feed_log (mz_ts numeric NOT NULL, diff bigint NOT NULL, id int, value text);
+       CREATE TABLE feed_frontier (since numeric NOT NULL, upper numeric);
+       INSERT INTO feed_frontier VALUES (0, 101);
+       INSERT INTO feed_log VALUES (100, 1, 1, 'a'), (100, 1, 2, 'b');
+       SELECT shop_standin_install('feed_standin', 'feed', 'id int, value text', NULL)" >/dev/null
+  SERVE_MODE_ARGS=()
+  start_serve --subscribe-standin feed_standin --views feed
+  expect_eq "subscribe: /api/views has the snapshot at the AS OF (100)" \
+    '{"view": "feed", "ts": 101, "columns": ["id", "value"], "rows": [{"id": 1, "value": "a"}, {"id": 2, "value": "b"}]}' \
+    "$(body_of /api/views/feed)"
+  curl -s -N "$BASE/api/views/feed/changes" >"$WORK_DIR/stream" &
+  local stream=$!
+  on_exit kill "$stream"
+  wait_until "subscribe: the stream has its snapshot" '[[ -n $($SSE last-id "$WORK_DIR/stream") ]]'
+  # An update at 102 closed by progress to 103; an insert at 104 not closed yet.
+  sql "INSERT INTO feed_log VALUES (102, -1, 1, 'a'), (102, 1, 1, 'A'), (104, 1, 3, 'c');
+       UPDATE feed_frontier SET upper = 103"
+  wait_until "subscribe: the update reaches the stream" '[[ $($SSE changes "$WORK_DIR/stream" | wc -l) == 2 ]]'
+  sleep 1.5 # more FETCHes: nothing at 104 may show before progress passes it
+  expect_eq "subscribe: only what progress closed, -old before +new" '-1	{"id": 1, "value": "a"}
+1	{"id": 1, "value": "A"}' "$($SSE changes "$WORK_DIR/stream")"
+  # The connection is lost; meanwhile 104 is closed and a delete at 105 too.
+  sql "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+       WHERE datname = current_database() AND application_name = 'shop-serve'" >/dev/null
+  sql "INSERT INTO feed_log VALUES (105, -1, 2, 'b'); UPDATE feed_frontier SET upper = 106"
+  wait_until "subscribe: after the reconnect, the missed changes" '[[ $($SSE changes "$WORK_DIR/stream" | wc -l) == 4 ]]'
+  sleep 0.5
+  expect_eq "subscribe: exactly the missed changes, nothing twice" '-1	{"id": 1, "value": "a"}
+1	{"id": 1, "value": "A"}
+1	{"id": 3, "value": "c"}
+-1	{"id": 2, "value": "b"}' "$($SSE changes "$WORK_DIR/stream")"
+  expect_match "subscribe: the stream said it was reconnecting" '"state": "reconnecting"' "$(cat "$WORK_DIR/stream")"
+  expect_eq "subscribe: one snapshot only" 1 "$($SSE events "$WORK_DIR/stream" | grep -c '^snapshot')"
+  expect_eq "subscribe: the rows now" '{"id": 1, "value": "A"}
+{"id": 3, "value": "c"}' "$(rows_of feed)"
+  expect_match "subscribe: /metrics counts the reconnect" 'shop_serve_source_reconnects_total\{view="feed"\} 1' "$(body_of /metrics)"
+  expect_materialize_grammar "subscribe: every statement shop-serve sent parses on Materialize"
+}
+
 restart() {
   sql "CREATE TABLE counter (id serial PRIMARY KEY, value int)"
   start_serve --views counter
@@ -336,7 +386,8 @@ browser() {
 
 case $PART in
   api) api ;;
+  subscribe) subscribe ;;
   restart) restart ;;
   browser) browser ;;
-  *) die "unknown part '$PART' (expected api, restart or browser)" ;;
+  *) die "unknown part '$PART' (expected api, subscribe, restart or browser)" ;;
 esac
