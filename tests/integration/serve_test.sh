@@ -89,6 +89,23 @@ while b"\r\n" not in reply:
 print(reply.split(b"\r\n")[0].decode())' "${BASE##*:}" "$1"
 }
 
+# body_after REQUEST: sends REQUEST, reads the answer until the server closes; prints its
+# status line and how many bytes came after the header.
+body_after() {
+  python3 -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(sys.argv[2].encode().decode("unicode_escape").encode("latin-1"))
+reply = b""
+while True:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    reply += chunk
+head, _, body = reply.partition(b"\r\n\r\n")
+print(head.split(b"\r\n")[0].decode(), len(body))' "${BASE##*:}" "$1"
+}
+
 expect_materialize_grammar() {
   [[ -n ${SHOP_POSTGRES_LOG:-} && -r $SHOP_POSTGRES_LOG ]] || die "SHOP_POSTGRES_LOG is not a readable file (scripts/services.sh env sets it)"
   local report
@@ -183,7 +200,15 @@ api() {
   # Bad requests.
   expect_eq "POST: 405" 405 "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$BASE/api/views/notes")"
   expect_match "405 says what is allowed" 'Allow: GET, HEAD' "$(curl -s -i -X DELETE "$BASE/" | tr -d '\r')"
-  expect_eq "HEAD: the headers, no body" "200 0" "$(curl -s -I -o /dev/null -w '%{http_code} %{size_download}' "$BASE/api/views/notes")"
+  expect_eq "HEAD: the headers, no body" "HTTP/1.1 200 OK 0" \
+    "$(body_after 'HEAD /api/views/notes HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')"
+  expect_eq "GET: the same with its body" "HTTP/1.1 200 OK $(body_of /api/views/notes | wc -c)" \
+    "$(body_after 'GET /api/views/notes HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')"
+  expect_eq "HEAD of a change stream: the headers, then the end" "HTTP/1.1 200 OK 0" \
+    "$(body_after 'HEAD /api/views/notes/changes HTTP/1.1\r\nHost: x\r\n\r\n')"
+  expect_eq "POST with a body: 405, not a complaint about the body" "HTTP/1.1 405 Method Not Allowed" \
+    "$(raw 'POST /api/views/notes HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello')"
+  expect_eq "/api/changes with no view: 400" 400 "$(status_of '/api/changes?views=,')"
   local path
   for path in /nope /api /api/views /api/views/notes/changes/x /assets/ /assets/../CMakeLists.txt \
     /assets/%2e%2e/serve.cpp /assets/%2E%2E%2Fserve.cpp /assets/..%2fserve.cpp /assets/.hidden \
@@ -206,6 +231,11 @@ api() {
   expect_match "/metrics: Prometheus text" 'shop_serve_source_up\{view="notes",state="live"\} 1' "$(body_of /metrics)"
   expect_match "/metrics: the clients so far" 'shop_serve_stream_clients_total [5-9]' "$(body_of /metrics)"
   expect_match "/healthz: 200 and every view" '"notes": \{"state": "live", "snapshot": true' "$(body_of /healthz)"
+  local in_use=0
+  "$SERVE" --url "$url" --mode poll --listen "127.0.0.1:${BASE##*:}" --views notes >/dev/null 2>"$WORK_DIR/in_use.err" || in_use=$?
+  expect_eq "a port in use: exit 1" 1 "$in_use"
+  expect_match "... naming the address" "^shop-serve: error: cannot listen on 127.0.0.1:${BASE##*:} \(Address already in use\)" \
+    "$(cat "$WORK_DIR/in_use.err")"
 
   # A client that stops reading is dropped past --client-buffer; the others go on.
   kill "$SERVE_PID"

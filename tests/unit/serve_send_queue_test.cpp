@@ -15,15 +15,19 @@ TEST(SendQueue, TakesUpToTheLimitThenRefuses) {
   EXPECT_EQ(queue.counted_bytes(), 100U);
 }
 
-TEST(SendQueue, BytesInFlightCountUntilWritten) {
+TEST(SendQueue, TheLimitIsOnWhatWaitsBehindTheWriteInFlight) {
   SendQueue queue(100);
   ASSERT_TRUE(queue.push(text(80)));
   EXPECT_EQ(queue.start_write().size(), 1U);
   EXPECT_TRUE(queue.writing());
-  EXPECT_FALSE(queue.push(text(30)));  // the 80 bytes are not on the wire yet
+  EXPECT_EQ(queue.counted_bytes(), 0U);
+  EXPECT_TRUE(queue.push(text(60)));  // the 80 in flight do not count
+  EXPECT_TRUE(queue.push(text(40)));
+  EXPECT_FALSE(queue.push(text(1)));  // 101 waiting: too slow
+  EXPECT_TRUE(queue.start_write().empty());  // one write at a time
   queue.written();
-  EXPECT_TRUE(queue.idle());
-  EXPECT_TRUE(queue.push(text(30)));
+  EXPECT_FALSE(queue.idle());
+  EXPECT_EQ(queue.start_write().size(), 2U);
 }
 
 TEST(SendQueue, OneTextOverTheLimitPassesWhenNothingElseWaits) {
@@ -40,7 +44,6 @@ TEST(SendQueue, WhatAClientStartsWithDoesNotCount) {
   EXPECT_TRUE(queue.push(text(100)));  // then the limit applies to what follows
   EXPECT_FALSE(queue.push(text(1)));
   EXPECT_EQ(queue.start_write().size(), 3U);
-  queue.written();
   EXPECT_EQ(queue.counted_bytes(), 0U);
 }
 

@@ -11,7 +11,7 @@ namespace {
 // A stream client that keeps what it gets: "TYPE ID DATA" per event.
 class Recorder final : public StreamClient {
  public:
-  void send(const SharedText& event) override {
+  void send(const SharedText& event, bool /*start*/) override {
     std::string type, id, data;
     size_t start = 0;
     while (start < event->size()) {
@@ -139,7 +139,7 @@ TEST_F(ViewHubTest, TheItemIndexFollowsUpdatesAndDeletes) {
   EXPECT_EQ(view.indexed_row_json("3"), std::nullopt);
 }
 
-TEST_F(ViewHubTest, StatusShowsReconnectingAndCountsIt) {
+TEST_F(ViewHubTest, ReconnectingLastsUntilTheMissedChangesHaveCome) {
   start({});
   Recorder client;
   hub.subscribe(client, {&view}, std::nullopt);
@@ -147,10 +147,56 @@ TEST_F(ViewHubTest, StatusShowsReconnectingAndCountsIt) {
   EXPECT_FALSE(hub.healthy());
   EXPECT_EQ(view.state(), SourceState::reconnecting);
   EXPECT_EQ(client.events.back(),
-            R"json(status - {"view": "inventory_status", "state": "reconnecting", "message": "reconnecting (server closed the connection)"})json");
-  hub.status(view, "");
+            R"json(status - {"view": "inventory_status", "state": "reconnecting", "progress_every_ms": 1000, "message": "reconnecting (server closed the connection)"})json");
+  hub.status(view, "");  // connected again, but the changes it missed are still to come
+  EXPECT_FALSE(hub.healthy());
+  EXPECT_EQ(view.state(), SourceState::reconnecting);
+  hub.changes(view, {{"105", 1, row(7, "missed")}});
+  hub.progress(view, "106");
   EXPECT_TRUE(hub.healthy());
+  EXPECT_EQ(view.state(), SourceState::live);
   EXPECT_EQ(view.reconnects(), 1U);
+}
+
+TEST_F(ViewHubTest, ClientsWaitingForTheFirstSnapshotHearTheStatusToo) {
+  Recorder early;
+  hub.subscribe(early, {&view}, std::nullopt);
+  hub.columns(view, k_columns);
+  hub.status(view, "reconnecting (no route to host)");
+  EXPECT_EQ(early.events.back().substr(0, 50), R"(status - {"view": "inventory_status", "state": "re)");
+}
+
+// A client that drops out while it is being sent to (too slow), as EventStreamSession does.
+class Dropper final : public StreamClient {
+ public:
+  explicit Dropper(ViewHub& hub) : m_hub(hub) {}
+  void send(const SharedText& /*event*/, bool /*start*/) override {
+    ++calls;
+    m_hub.unsubscribe(*this);
+  }
+  int calls = 0;
+
+ private:
+  ViewHub& m_hub;
+};
+
+TEST_F(ViewHubTest, AClientDroppingOutDuringASendLeavesTheOthersServed) {
+  Dropper waiting_dropper(hub);
+  Recorder waiting;
+  hub.subscribe(waiting_dropper, {&view}, std::nullopt);
+  hub.subscribe(waiting, {&view}, std::nullopt);
+  start({{"100", 1, row(1, "a")}});  // the first snapshot goes to both waiting clients
+  EXPECT_EQ(waiting.data_events().size(), 1U);
+  Dropper follower_dropper(hub);
+  hub.subscribe(follower_dropper, {&view}, std::nullopt);
+  Recorder follower;
+  hub.subscribe(follower, {&view}, std::nullopt);
+  const int before = follower_dropper.calls;
+  hub.changes(view, {{"101", 1, row(2, "b")}});
+  hub.changes(view, {{"102", 1, row(3, "c")}});
+  EXPECT_EQ(follower_dropper.calls, before);  // gone after its first call
+  EXPECT_EQ(follower.data_events().size(), 3U);
+  EXPECT_EQ(waiting.data_events().size(), 3U);
 }
 
 TEST_F(ViewHubTest, ClientsThatLeaveGetNothingMore) {

@@ -5,6 +5,8 @@
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
 
+#include <array>
+
 #include "core/diagnostics.hpp"
 #include "core/error.hpp"
 #include "event_stream.hpp"
@@ -48,7 +50,7 @@ class EventStreamSession final : public StreamClient, public std::enable_shared_
         "X-Content-Type-Options: nosniff\r\nX-Accel-Buffering: no\r\nConnection: close\r\n\r\n",
         k_server_name);
     if (head_only) {
-      send(std::make_shared<const std::string>(std::move(header)));
+      send(std::make_shared<const std::string>(std::move(header)), true);
       close_after_writes();
       return;
     }
@@ -56,17 +58,15 @@ class EventStreamSession final : public StreamClient, public std::enable_shared_
     header += "retry: 2000\n\n";
     // The header and what the client starts from (snapshots or the missed events) are
     // queued whatever their size; the limit applies to what comes after.
-    m_starting = true;
-    send(std::make_shared<const std::string>(std::move(header)));
+    send(std::make_shared<const std::string>(std::move(header)), true);
+    m_subscribed = true;  // before: a client dropped during subscribe() unsubscribes
     m_server.m_hub.subscribe(*this, reply.stream_views, reply.last_sequence);
-    m_starting = false;
-    m_subscribed = true;
     watch_for_close();
   }
 
-  void send(const SharedText& event) override {
+  void send(const SharedText& event, bool start) override {
     if (m_closed) return;
-    if (!m_queue.push(event, m_starting)) {
+    if (!m_queue.push(event, start)) {
       debug("event-stream client {} dropped: over --client-buffer", m_peer);
       close(true);
       return;
@@ -131,7 +131,6 @@ class EventStreamSession final : public StreamClient, public std::enable_shared_
   std::vector<asio::const_buffer> m_buffers;
   std::array<char, 512> m_discard{};
   std::string m_peer;
-  bool m_starting = false;
   bool m_subscribed = false;
   bool m_closing = false;
   bool m_closed = false;
@@ -152,6 +151,23 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession> {
     boost::system::error_code ignored;
     m_stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
     m_stream.close();
+  }
+
+  // After an answer to a request that was refused mid-way (its header too large, a
+  // body): closing with its bytes unread would make the kernel reset the connection,
+  // and the client might never see the answer. So: end our side, read what is left
+  // (a second at most), then close.
+  void close_gracefully() {
+    boost::system::error_code ignored;
+    m_stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    m_stream.expires_after(std::chrono::seconds(1));
+    m_stream.async_read_some(asio::buffer(m_drain), [self = shared_from_this()](beast::error_code error, size_t) {
+      if (error) {
+        self->close();
+        return;
+      }
+      self->close_gracefully();
+    });
   }
 
  private:
@@ -176,7 +192,13 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession> {
       return;
     }
     if (error == http::error::unexpected_body) {
-      reply_and_close(error_reply(413, "a request body is not accepted (only GET and HEAD)"));
+      // The header is complete: a method other than GET or HEAD is a 405 like any other.
+      const auto method = m_parser->get().method();
+      if (method != http::verb::get && method != http::verb::head) {
+        reply_and_close(m_server.m_router.route(m_parser->get().method_string(), "/", ""));
+      } else {
+        reply_and_close(error_reply(413, "a request body is not accepted"));
+      }
       return;
     }
     if (error) {
@@ -218,6 +240,8 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession> {
       self->m_response.reset();
       if (again) {
         self->read();
+      } else if (!error && self->m_refused_mid_request) {
+        self->close_gracefully();
       } else {
         self->close();
       }
@@ -227,6 +251,7 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession> {
   void reply_and_close(Reply reply) {
     ++m_server.m_counters.requests;
     ++m_server.m_counters.refused_requests;
+    m_refused_mid_request = true;
     respond(std::move(reply), false, false, 11);
   }
 
@@ -235,6 +260,8 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession> {
   beast::flat_buffer m_buffer;
   std::optional<http::request_parser<http::empty_body>> m_parser;
   std::optional<http::response<http::string_body>> m_response;
+  std::array<char, 4096> m_drain{};
+  bool m_refused_mid_request = false;
 };
 
 HttpServer::HttpServer(asio::io_context& io, ViewHub& hub, const Assets& assets, ServerSettings settings)
@@ -244,7 +271,8 @@ HttpServer::HttpServer(asio::io_context& io, ViewHub& hub, const Assets& assets,
       m_router(hub, assets, m_counters),
       m_acceptor(io),
       m_heartbeat_timer(io),
-      m_shutdown_timer(io) {
+      m_shutdown_timer(io),
+      m_accept_timer(io) {
   const auto where = fmt::format("{}:{}", m_settings.listen.address().to_string(), m_settings.listen.port());
   boost::system::error_code error;
   m_acceptor.open(m_settings.listen.protocol(), error);
@@ -268,11 +296,22 @@ void HttpServer::accept() {
     if (m_stopping) return;
     if (!error) {
       socket.set_option(tcp::no_delay(true), error);
+      m_accept_failing = false;
       std::make_shared<HttpSession>(*this, std::move(socket))->start();
-    } else if (error == asio::error::no_descriptors) {
-      print_warning("out of file descriptors: a connection was refused (raise ulimit -n)");
+      accept();
+      return;
     }
-    accept();
+    // Out of file descriptors (or another failure): accepting again at once would spin
+    // the one I/O thread; wait a little, and say so once per outage.
+    if (!m_accept_failing) {
+      print_warning(fmt::format("cannot accept connections ({}){}", error.message(),
+                                error == asio::error::no_descriptors ? ": raise the open files limit (ulimit -n)" : ""));
+    }
+    m_accept_failing = true;
+    m_accept_timer.expires_after(std::chrono::milliseconds(100));
+    m_accept_timer.async_wait([this](boost::system::error_code wait_error) {
+      if (!wait_error && !m_stopping) accept();
+    });
   });
 }
 
@@ -286,7 +325,7 @@ void HttpServer::heartbeat() {
     std::vector<std::shared_ptr<EventStreamSession>> streams;
     streams.reserve(m_streams.size());
     for (const auto& [pointer, session] : m_streams) streams.push_back(session);
-    for (const auto& session : streams) session->send(text);
+    for (const auto& session : streams) session->send(text, false);
     heartbeat();
   });
 }
@@ -320,6 +359,7 @@ void HttpServer::stop() {
   boost::system::error_code ignored;
   m_acceptor.close(ignored);
   m_heartbeat_timer.cancel();
+  m_accept_timer.cancel();
   std::vector<std::shared_ptr<EventStreamSession>> streams;
   for (const auto& [pointer, session] : m_streams) streams.push_back(session);
   for (const auto& session : streams) session->close_after_writes();

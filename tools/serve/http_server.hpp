@@ -60,6 +60,8 @@ class HttpServer {
   boost::asio::ip::tcp::acceptor m_acceptor;
   boost::asio::steady_timer m_heartbeat_timer;
   boost::asio::steady_timer m_shutdown_timer;  // ends streams whose client does not read
+  boost::asio::steady_timer m_accept_timer;    // a pause after a failed accept
+  bool m_accept_failing = false;
   bool m_stopping = false;
   std::unordered_set<HttpSession*> m_sessions;  // alive ones, to close them on stop()
   std::unordered_map<EventStreamSession*, std::shared_ptr<EventStreamSession>> m_streams;

@@ -82,8 +82,9 @@ Reply Router::route(std::string_view method, std::string_view target, std::strin
   if (is({"api", "views", "", "changes"})) return stream({path[2]}, last_event_id);
   if (is({"api", "changes"})) {
     const auto views = query_parameter(parsed->query, "views");
-    if (!views || views->empty()) return error_reply(400, "/api/changes needs ?views=NAME[,NAME...]");
-    return stream(split_names(*views), last_event_id);
+    const auto names = views ? split_names(*views) : std::vector<std::string>();
+    if (names.empty()) return error_reply(400, "/api/changes needs ?views=NAME[,NAME...]");
+    return stream(names, last_event_id);
   }
   if (is({"api", "items", ""})) return item(path[2]);
   if (is({"healthz"})) return health();

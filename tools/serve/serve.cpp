@@ -152,7 +152,11 @@ int run(const Options& options, const Environment& env) {
   base.mode = resolve_source_mode(options.mode, base.conninfo, !options.subscribe_standin.empty());
 
   asio::io_context io(1);
-  ViewHub hub(make_generation(), options.history);
+  // Materialize reports progress about once a second; poll mode once per --interval.
+  const auto progress_every = base.mode == SourceMode::subscribe
+                                  ? std::chrono::milliseconds(1000)
+                                  : std::chrono::duration_cast<std::chrono::milliseconds>(base.interval);
+  ViewHub hub(make_generation(), options.history, progress_every);
   for (const auto& name : names) {
     if (hub.find(name) == nullptr) hub.add_view(name, name == k_items_view ? std::string(k_items_key) : std::string());
   }
@@ -202,9 +206,16 @@ int run(const Options& options, const Environment& env) {
     });
   };
   check_stop();
-  io.run();
+  std::exception_ptr server_failure;
+  try {
+    io.run();
+  } catch (...) {
+    // A handler failed: the sources must still be stopped and joined before leaving.
+    server_failure = std::current_exception();
+  }
   request_stop();
   for (auto& source : sources) source.join();
+  if (server_failure) std::rethrow_exception(server_failure);
 
   const auto& counters = server.counters();
   info("served {} request(s) and {} event stream(s) ({} dropped as too slow), {} event(s) sent", counters.requests,

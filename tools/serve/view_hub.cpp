@@ -1,6 +1,7 @@
 #include "view_hub.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "core/postgres.hpp"
 #include "core/summary.hpp"
@@ -36,6 +37,7 @@ void ViewFeed::set_columns(const std::vector<ColumnInfo>& columns) {
 void ViewFeed::apply(const std::vector<Change>& changes) {
   if (changes.empty()) return;
   m_snapshot.reset();
+  m_snapshot_event.reset();
   m_last_change_applied = std::chrono::system_clock::now();
   // The source gives changes grouped by timestamp, in order: one event per timestamp.
   std::string data;
@@ -83,7 +85,10 @@ void ViewFeed::apply(const std::vector<Change>& changes) {
 }
 
 void ViewFeed::progress(const std::string& timestamp) {
-  if (timestamp != m_timestamp) m_snapshot.reset();
+  if (timestamp != m_timestamp) {
+    m_snapshot.reset();
+    m_snapshot_event.reset();
+  }
   m_timestamp = timestamp;
   if (!m_ready) {
     // The first complete result: the snapshot every client starts from. It gets a
@@ -91,27 +96,52 @@ void ViewFeed::progress(const std::string& timestamp) {
     m_ready = true;
     m_ready_sequence = m_hub.next_sequence();
     const SharedText snapshot = m_hub.snapshot_event(*this, m_ready_sequence);
-    for (StreamClient* client : m_waiting) {
-      m_hub.deliver(*client, snapshot);
+    // Each client joins the followers before it is sent to: one that drops out during
+    // the call (too slow) then leaves the followers, not a list being walked.
+    for (StreamClient* client : std::exchange(m_waiting, {})) {
       m_clients.push_back(client);
+      m_hub.deliver(*client, snapshot, true);
     }
-    m_waiting.clear();
   }
-  if (m_state == SourceState::connecting) {
+  // Connected (again) and, after a reconnect, caught up: the result is current.
+  if (m_state != SourceState::live && (m_state == SourceState::connecting || m_catching_up)) {
     m_state = SourceState::live;
+    m_status.clear();
+    m_catching_up = false;
     send_to_clients(status_event());
   }
   send_to_clients(progress_event());
 }
 
 void ViewFeed::set_status(const std::string& text) {
-  const SourceState state = text.empty() ? (m_ready ? SourceState::live : SourceState::connecting)
-                                         : SourceState::reconnecting;
-  if (state == SourceState::reconnecting && m_state != SourceState::reconnecting) ++m_reconnects;
-  const bool changed = state != m_state || text != m_status;
-  m_state = state;
+  if (text.empty()) {
+    // Connected: before the first result still "connecting"; after a reconnect still
+    // "reconnecting" until the changes it missed have come (the next progress).
+    if (m_state == SourceState::reconnecting) {
+      m_catching_up = true;
+      if (m_status != "catching up") {
+        m_status = "catching up";
+        send_to_clients(status_event());
+        send_to_waiting(status_event());
+      }
+    }
+    return;
+  }
+  if (m_state != SourceState::reconnecting) ++m_reconnects;
+  const bool changed = m_state != SourceState::reconnecting || text != m_status;
+  m_state = SourceState::reconnecting;
   m_status = text;
-  if (changed) send_to_clients(status_event());
+  m_catching_up = false;
+  if (changed) {
+    const SharedText event = status_event();
+    send_to_clients(event);
+    send_to_waiting(event);
+  }
+}
+
+void ViewFeed::send_to_waiting(const SharedText& event) {
+  const std::vector<StreamClient*> clients = m_waiting;
+  for (StreamClient* client : clients) m_hub.deliver(*client, event);
 }
 
 void ViewFeed::log(uint64_t sequence, const SharedText& text) {
@@ -146,7 +176,9 @@ SharedText ViewFeed::status_event() const {
   append_json_string(data, m_name);
   data += ", \"state\": \"";
   data += source_state_name(m_state);
-  data += "\", \"message\": ";
+  data += "\", \"progress_every_ms\": ";
+  data += std::to_string(m_hub.m_progress_every.count());
+  data += ", \"message\": ";
   if (m_status.empty()) {
     data += "null";
   } else {
@@ -195,8 +227,8 @@ std::optional<std::string> ViewFeed::indexed_row_json(std::string_view key) cons
   return json;
 }
 
-ViewHub::ViewHub(std::string generation, size_t history_bytes)
-    : m_generation(std::move(generation)), m_history_bytes(history_bytes) {}
+ViewHub::ViewHub(std::string generation, size_t history_bytes, std::chrono::milliseconds progress_every)
+    : m_generation(std::move(generation)), m_history_bytes(history_bytes), m_progress_every(progress_every) {}
 
 ViewFeed& ViewHub::add_view(std::string name, std::string index_column) {
   m_views.push_back(std::make_unique<ViewFeed>(*this, std::move(name), std::move(index_column)));
@@ -218,9 +250,12 @@ bool ViewHub::healthy() const noexcept {
 std::string ViewHub::event_id(uint64_t sequence) const { return format_event_id(m_generation, sequence); }
 
 SharedText ViewHub::snapshot_event(ViewFeed& view, uint64_t sequence) {
+  if (view.m_snapshot_event && view.m_snapshot_event_sequence == sequence) return view.m_snapshot_event;
   std::string event;
   append_event(event, "snapshot", event_id(sequence), *view.snapshot_json());
-  return std::make_shared<const std::string>(std::move(event));
+  view.m_snapshot_event = std::make_shared<const std::string>(std::move(event));
+  view.m_snapshot_event_sequence = sequence;
+  return view.m_snapshot_event;
 }
 
 void ViewHub::subscribe(StreamClient& client, const std::vector<ViewFeed*>& views,
@@ -241,18 +276,15 @@ void ViewHub::subscribe(StreamClient& client, const std::vector<ViewFeed*>& view
     }
   }
   std::sort(replay.begin(), replay.end(), [](const auto* a, const auto* b) { return a->sequence < b->sequence; });
-  for (const auto* event : replay) deliver(client, event->text);
+  // Followers first, then sent to: a client that drops out during a call unsubscribes
+  // itself from lists that are complete (the caller keeps it alive meanwhile).
+  for (ViewFeed* view : views) (view->m_ready ? view->m_clients : view->m_waiting).push_back(&client);
+  for (const auto* event : replay) deliver(client, event->text, true);
   // A snapshot is the state after every event so far: it takes the newest id.
-  for (ViewFeed* view : need_snapshot) deliver(client, snapshot_event(*view, m_sequence));
+  for (ViewFeed* view : need_snapshot) deliver(client, snapshot_event(*view, m_sequence), true);
   for (ViewFeed* view : views) {
-    if (view->m_ready) {
-      view->m_clients.push_back(&client);
-      deliver(client, view->status_event());
-      deliver(client, view->progress_event());
-    } else {
-      view->m_waiting.push_back(&client);
-      deliver(client, view->status_event());
-    }
+    deliver(client, view->status_event(), true);
+    if (view->m_ready) deliver(client, view->progress_event(), true);
   }
 }
 

@@ -29,8 +29,10 @@ namespace shop::serve {
 class StreamClient {
  public:
   virtual ~StreamClient() = default;
-  // Queues one encoded event; a client that is too slow disconnects itself.
-  virtual void send(const SharedText& event) = 0;
+  // Queues one encoded event; a client that is too slow disconnects itself (and may
+  // unsubscribe during the call). `start`: part of what the client starts from (its
+  // snapshot or the events it missed), which never counts as falling behind.
+  virtual void send(const SharedText& event, bool start) = 0;
 };
 
 enum class SourceState { connecting, live, reconnecting };
@@ -74,6 +76,7 @@ class ViewFeed {
   void apply(const std::vector<Change>& changes);
   void progress(const std::string& timestamp);
   void set_status(const std::string& text);
+  void send_to_waiting(const SharedText& event);
   void log(uint64_t sequence, const SharedText& text);
   void send_to_clients(const SharedText& event);
   [[nodiscard]] SharedText progress_event() const;
@@ -101,6 +104,13 @@ class ViewFeed {
   uint64_t m_change_events = 0;
   std::optional<std::chrono::system_clock::time_point> m_last_change_applied;
   SharedText m_snapshot;  // cached; reset by every change and progress
+  // The snapshot as an event with the id it was built for (cached for clients that
+  // (re)connect together, e.g. every dashboard after a restart).
+  SharedText m_snapshot_event;
+  uint64_t m_snapshot_event_sequence = 0;
+  // Reconnected, but the missed changes have not arrived yet: still "reconnecting"
+  // until the next progress.
+  bool m_catching_up = false;
 
   std::deque<LoggedEvent> m_log;
   size_t m_log_bytes = 0;
@@ -113,7 +123,10 @@ class ViewFeed {
 class ViewHub {
  public:
   // `history_bytes`: the change events each view keeps for clients that reconnect.
-  ViewHub(std::string generation, size_t history_bytes);
+  // `progress_every`: how often the sources report progress (poll mode: --interval;
+  // Materialize about once a second), told to the pages so they know when data is stale.
+  ViewHub(std::string generation, size_t history_bytes,
+          std::chrono::milliseconds progress_every = std::chrono::milliseconds(1000));
 
   ViewFeed& add_view(std::string name, std::string index_column = {});
   [[nodiscard]] ViewFeed* find(std::string_view name) noexcept;
@@ -141,14 +154,15 @@ class ViewHub {
  private:
   friend class ViewFeed;
   uint64_t next_sequence() noexcept { return ++m_sequence; }
-  void deliver(StreamClient& client, const SharedText& event) {
+  void deliver(StreamClient& client, const SharedText& event, bool start = false) {
     ++m_events_sent;
-    client.send(event);
+    client.send(event, start);
   }
   [[nodiscard]] SharedText snapshot_event(ViewFeed& view, uint64_t sequence);
 
   std::string m_generation;
   size_t m_history_bytes;
+  std::chrono::milliseconds m_progress_every;
   uint64_t m_sequence = 0;
   uint64_t m_events_sent = 0;
   std::vector<std::unique_ptr<ViewFeed>> m_views;

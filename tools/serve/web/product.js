@@ -2,7 +2,8 @@
 // item from /api/items/ID, then its row of inventory_status as it changes.
 'use strict';
 
-const itemId = Number(location.pathname.split('/').pop());
+// The last non-empty segment: /products/42 and /products/42/ are the same page.
+const itemId = Number(location.pathname.split('/').filter((part) => part !== '').pop());
 
 function badge(row) {
   if (!row) return {text: 'Not available', status: 'unknown'};
@@ -29,6 +30,15 @@ function show(row) {
   document.getElementById('buy').disabled = status === 'sold-out';
 }
 
+// The item left inventory_status (deleted): keep its name and price, but say so.
+function showGone() {
+  const element = document.getElementById('stock-badge');
+  element.textContent = 'Not available';
+  element.dataset.status = 'unknown';
+  element.className = 'badge badge-sold-out';
+  document.getElementById('buy').disabled = true;
+}
+
 async function start() {
   const response = await fetch('/api/items/' + itemId);
   if (response.status === 404) {
@@ -40,7 +50,10 @@ async function start() {
   const stream = followViews(['inventory_status'], () => {
     const view = stream.views.inventory_status;
     const row = view.all().find((candidate) => candidate.item_id === itemId);
-    if (view.hasSnapshot && row) show(row);
+    if (view.hasSnapshot) {
+      if (row) show(row);
+      else showGone();
+    }
     showCondition(document.getElementById('product-condition'), view.condition(stream.isOpen()), view);
   });
   setInterval(() => {

@@ -6,9 +6,12 @@
 // event id, so shop-serve sends only what was missed.
 'use strict';
 
-// How long without progress before a panel says its data is stale. Materialize reports
-// progress about once a second, poll mode once per --interval (1 s by default).
-const STALE_AFTER_MS = 5000;
+// How long without progress before a panel says its data is stale: five times how often
+// the source reports progress (shop-serve says so in each status event: Materialize
+// about once a second, poll mode once per --interval), and at least 5 s.
+function staleAfterMs(view) {
+  return Math.max(5000, 5 * (view.progressEveryMs || 1000));
+}
 
 class ViewState {
   constructor(name) {
@@ -19,6 +22,7 @@ class ViewState {
     this.sourceState = 'connecting';
     this.message = null;
     this.lastProgressAt = 0;
+    this.progressEveryMs = null;
     this.hasSnapshot = false;
   }
 
@@ -53,7 +57,7 @@ class ViewState {
     if (!streamOpen) return 'disconnected';
     if (this.sourceState !== 'live') return this.sourceState;
     if (!this.hasSnapshot) return 'connecting';
-    return Date.now() - this.lastProgressAt > STALE_AFTER_MS ? 'stale' : 'live';
+    return Date.now() - this.lastProgressAt > staleAfterMs(this) ? 'stale' : 'live';
   }
 }
 
@@ -82,6 +86,7 @@ function followViews(names, onChange) {
   on('status', (view, data) => {
     view.sourceState = data.state;
     view.message = data.message;
+    view.progressEveryMs = data.progress_every_ms;
   });
   source.addEventListener('open', () => {
     open = true;
