@@ -19,24 +19,6 @@ namespace beast = boost::beast;
 namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
 
-namespace {
-
-constexpr std::string_view k_server_name = "shop-serve";
-
-// Headers every response carries. The pages load nothing from anywhere but shop-serve
-// itself (Content-Security-Policy: the browser refuses anything else, so a page cannot
-// reach the internet by mistake); the favicon is inline (data:).
-template <typename Message>
-void set_common_headers(Message& message) {
-  message.set(http::field::server, k_server_name);
-  message.set("X-Content-Type-Options", "nosniff");
-  message.set("Content-Security-Policy",
-              "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; "
-              "frame-ancestors 'none'");
-}
-
-}  // namespace
-
 // One event-stream client: the response's header, then events as they come, until the
 // client goes away, is too slow, or the server stops.
 class EventStreamSession final : public StreamClient, public std::enable_shared_from_this<EventStreamSession> {
@@ -45,10 +27,11 @@ class EventStreamSession final : public StreamClient, public std::enable_shared_
       : m_server(server), m_socket(std::move(socket)), m_queue(server.m_settings.client_buffer_bytes) {}
 
   void start(const Reply& reply, bool head_only) {
-    std::string header = fmt::format(
-        "HTTP/1.1 200 OK\r\nServer: {}\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n"
-        "X-Content-Type-Options: nosniff\r\nX-Accel-Buffering: no\r\nConnection: close\r\n\r\n",
-        k_server_name);
+    // No Content-Length and no chunking: the stream's body ends when the connection does.
+    std::string header = "HTTP/1.1 200 OK\r\n";
+    append_common_headers(header, m_server.date());
+    header += "Content-Type: text/event-stream\r\nCache-Control: no-store\r\nX-Accel-Buffering: no\r\n"
+              "Connection: close\r\n\r\n";
     if (head_only) {
       send(std::make_shared<const std::string>(std::move(header)), true);
       close_after_writes();
@@ -221,24 +204,21 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession> {
       m_server.start_stream(m_stream.release_socket(), reply, head);
       return;
     }
-    respond(std::move(reply), head, request.keep_alive(), request.version());
+    respond(reply, head, request.keep_alive(), request.version());
   }
 
-  void respond(Reply reply, bool head, bool keep_alive, unsigned version) {
-    auto& response = m_response.emplace(static_cast<http::status>(reply.status), version);
-    set_common_headers(response);
-    response.set(http::field::content_type, reply.content_type);
-    response.set(http::field::cache_control, reply.cache_control);
-    if (reply.status == 405) response.set(http::field::allow, "GET, HEAD");
-    response.keep_alive(keep_alive && !m_server.m_stopping);
-    const size_t length = reply.body.size();
-    if (!head) response.body() = std::move(reply.body);
-    response.content_length(length);
+  void respond(const Reply& reply, bool head, bool keep_alive, unsigned version) {
+    Framing framing;
+    framing.head = head;
+    framing.keep_alive = keep_alive && !m_server.m_stopping;
+    framing.http10 = version == 10;
+    framing.date = m_server.date();
+    m_keep_alive = framing.keep_alive;
+    m_out.clear();
+    append_response(m_out, reply, framing);
     m_stream.expires_after(m_server.m_settings.idle_timeout);
-    http::async_write(m_stream, response, [self = shared_from_this()](beast::error_code error, size_t) {
-      const bool again = !error && self->m_response->keep_alive();
-      self->m_response.reset();
-      if (again) {
+    asio::async_write(m_stream, asio::buffer(m_out), [self = shared_from_this()](beast::error_code error, size_t) {
+      if (!error && self->m_keep_alive) {
         self->read();
       } else if (!error && self->m_refused_mid_request) {
         self->close_gracefully();
@@ -252,14 +232,15 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession> {
     ++m_server.m_counters.requests;
     ++m_server.m_counters.refused_requests;
     m_refused_mid_request = true;
-    respond(std::move(reply), false, false, 11);
+    respond(reply, false, false, 11);
   }
 
   HttpServer& m_server;
   beast::tcp_stream m_stream;
   beast::flat_buffer m_buffer;
   std::optional<http::request_parser<http::empty_body>> m_parser;
-  std::optional<http::response<http::string_body>> m_response;
+  std::string m_out;  // the response being written
+  bool m_keep_alive = false;
   std::array<char, 4096> m_drain{};
   bool m_refused_mid_request = false;
 };
@@ -285,6 +266,15 @@ HttpServer::HttpServer(asio::io_context& io, ViewHub& hub, const Assets& assets,
 HttpServer::~HttpServer() = default;
 
 tcp::endpoint HttpServer::local_endpoint() const { return m_acceptor.local_endpoint(); }
+
+std::string_view HttpServer::date() {
+  const std::time_t now = std::time(nullptr);
+  if (now != m_date_time) {
+    m_date_time = now;
+    m_date = http_date(now);
+  }
+  return m_date;
+}
 
 void HttpServer::start() {
   accept();

@@ -8,6 +8,8 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
+#include <ctime>
+#include <string>
 #include <memory>
 #include <unordered_map>
 #include <unordered_set>
@@ -51,6 +53,8 @@ class HttpServer {
   void heartbeat();
   void start_stream(boost::asio::ip::tcp::socket socket, const Reply& reply, bool head_only);
   void stream_closed(EventStreamSession* session, bool too_slow);
+  // The Date header's value, formatted once a second.
+  std::string_view date();
 
   boost::asio::io_context& m_io;
   ViewHub& m_hub;
@@ -62,6 +66,8 @@ class HttpServer {
   boost::asio::steady_timer m_shutdown_timer;  // ends streams whose client does not read
   boost::asio::steady_timer m_accept_timer;    // a pause after a failed accept
   bool m_accept_failing = false;
+  std::time_t m_date_time = 0;
+  std::string m_date;
   bool m_stopping = false;
   std::unordered_set<HttpSession*> m_sessions;  // alive ones, to close them on stop()
   std::unordered_map<EventStreamSession*, std::shared_ptr<EventStreamSession>> m_streams;

@@ -56,6 +56,63 @@ Reply error_reply(unsigned status, std::string_view message) {
   return reply;
 }
 
+namespace {
+
+std::string_view reason_phrase(unsigned status) noexcept {
+  switch (status) {
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 413: return "Payload Too Large";
+    case 431: return "Request Header Fields Too Large";
+    case 503: return "Service Unavailable";
+    default: return status < 400 ? "OK" : status < 500 ? "Bad Request" : "Internal Server Error";
+  }
+}
+
+}  // namespace
+
+std::string http_date(std::time_t time) {
+  std::tm utc{};
+  gmtime_r(&time, &utc);
+  char text[40];
+  const size_t length = std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &utc);
+  return std::string(text, length);
+}
+
+void append_common_headers(std::string& out, std::string_view date) {
+  out += "Server: shop-serve\r\nDate: ";
+  out += date;
+  out += "\r\nX-Content-Type-Options: nosniff\r\n"
+         "Content-Security-Policy: default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+         "connect-src 'self'; frame-ancestors 'none'\r\n";
+}
+
+void append_response(std::string& out, const Reply& reply, const Framing& framing) {
+  out += "HTTP/1.1 ";
+  out += std::to_string(reply.status);
+  out += ' ';
+  out += reason_phrase(reply.status);
+  out += "\r\n";
+  append_common_headers(out, framing.date);
+  out += "Content-Type: ";
+  out += reply.content_type;
+  out += "\r\nCache-Control: ";
+  out += reply.cache_control;
+  out += "\r\n";
+  if (reply.status == 405) out += "Allow: GET, HEAD\r\n";
+  if (!framing.keep_alive) {
+    out += "Connection: close\r\n";
+  } else if (framing.http10) {
+    out += "Connection: keep-alive\r\n";
+  }
+  out += "Content-Length: ";
+  out += std::to_string(reply.body.size());
+  out += "\r\n\r\n";
+  if (!framing.head) out += reply.body;
+}
+
 Reply Router::route(std::string_view method, std::string_view target, std::string_view last_event_id) const {
   if (method != "GET" && method != "HEAD") {
     return error_reply(405, fmt::format("method {} is not allowed: only GET and HEAD", method));
@@ -115,10 +172,10 @@ Reply Router::item(std::string_view id) const {
   ViewFeed* view = m_hub.find(k_items_view);
   if (view == nullptr) return error_reply(404, fmt::format("{} is not served (see --views)", k_items_view));
   if (!view->ready()) return error_reply(503, fmt::format("{} has no snapshot yet", k_items_view));
-  auto row = is_id(id) ? view->indexed_row_json(id) : std::nullopt;
-  if (!row) return error_reply(404, fmt::format("no item {}", id));
+  const std::string* row = is_id(id) ? view->indexed_row_json(id) : nullptr;
+  if (row == nullptr) return error_reply(404, fmt::format("no item {}", id));
   Reply reply;
-  reply.body = std::move(*row);
+  reply.body = *row;
   return reply;
 }
 

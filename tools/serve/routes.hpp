@@ -13,6 +13,7 @@
 //   /api/items/ID                  an item's stock and shop message (from inventory_status)
 //   /healthz  /metrics
 #include <cstdint>
+#include <ctime>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -69,5 +70,22 @@ class Router {
 
 // {"error": "<message>"} with `status`.
 [[nodiscard]] Reply error_reply(unsigned status, std::string_view message);
+
+// How a reply goes on the wire (RFC 9112): written here as one string, status line,
+// headers and body together, rather than through Beast's serializer, whose buffer
+// sequences cost about half of a small response's instructions (bench/serve.sh).
+struct Framing {
+  bool head = false;        // HEAD: the headers a GET would get, no body
+  bool keep_alive = true;   // else "Connection: close"
+  bool http10 = false;      // an HTTP/1.0 client keeps the connection only when told so
+  std::string_view date;    // the Date header's value (http_date())
+};
+void append_response(std::string& out, const Reply& reply, const Framing& framing);
+// The headers every response carries, the event stream's among them: the pages load
+// nothing from anywhere but shop-serve (Content-Security-Policy 'self'; the favicon is
+// inline data:), and no type is sniffed.
+void append_common_headers(std::string& out, std::string_view date);
+// IMF-fixdate (RFC 9110 section 5.6.7): "Tue, 01 Dec 2026 12:46:04 GMT".
+[[nodiscard]] std::string http_date(std::time_t time);
 
 }  // namespace shop::serve

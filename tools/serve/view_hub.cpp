@@ -53,10 +53,13 @@ void ViewFeed::apply(const std::vector<Change>& changes) {
         // Removals come before additions within a timestamp, so an update removes the
         // old row and then sets the new one.
         if (change.diff > 0) {
-          m_index[std::string(*key)] = change.row;
+          IndexedRow& indexed = m_index[std::string(*key)];
+          indexed.row = change.row;
+          indexed.json.clear();
+          m_json.append_row(indexed.json, change.row);
         } else if (count == 0) {
           const auto found = m_index.find(std::string(*key));
-          if (found != m_index.end() && found->second == change.row) m_index.erase(found);
+          if (found != m_index.end() && found->second.row == change.row) m_index.erase(found);
         }
       }
     }
@@ -219,12 +222,9 @@ const SharedText& ViewFeed::snapshot_json() {
   return m_snapshot;
 }
 
-std::optional<std::string> ViewFeed::indexed_row_json(std::string_view key) const {
+const std::string* ViewFeed::indexed_row_json(std::string_view key) const {
   const auto found = m_index.find(std::string(key));
-  if (found == m_index.end()) return std::nullopt;
-  std::string json;
-  m_json.append_row(json, found->second);
-  return json;
+  return found == m_index.end() ? nullptr : &found->second.json;
 }
 
 ViewHub::ViewHub(std::string generation, size_t history_bytes, std::chrono::milliseconds progress_every)

@@ -62,8 +62,9 @@ class ViewFeed {
   // and the stream's snapshot event), built once per state.
   [[nodiscard]] const SharedText& snapshot_json();
   // The row whose index column (inventory_status: item_id) has this text, as a JSON
-  // object; nullopt when there is none (or the view has no index column).
-  [[nodiscard]] std::optional<std::string> indexed_row_json(std::string_view key) const;
+  // object (built when the row changed, not per request); nullptr when there is none
+  // (or the view has no index column). Valid until the next change.
+  [[nodiscard]] const std::string* indexed_row_json(std::string_view key) const;
 
  private:
   friend class ViewHub;
@@ -94,7 +95,11 @@ class ViewFeed {
   ChangeJson m_json;
   RowTable m_rows;
   uint64_t m_row_count = 0;
-  std::unordered_map<std::string, Row> m_index;  // index column's text -> row
+  struct IndexedRow {
+    Row row;
+    std::string json;
+  };
+  std::unordered_map<std::string, IndexedRow> m_index;  // index column's text -> its row
   std::string m_timestamp;                       // the last complete one ("" before)
   bool m_ready = false;
   uint64_t m_ready_sequence = 0;  // the id of the first snapshot event
