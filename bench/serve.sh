@@ -6,8 +6,10 @@
 #      one I/O thread; nginx with worker_processes 1), wrk with one thread, keep-alive,
 #      CONNECTIONS (50) connections, ROUNDS (3) alternating rounds of SECONDS (10), best
 #      of each. Goal: >= 0.7 x nginx's requests/s (bar 0.5).
-#   2. CLIENTS (1,000) event-stream clients on one view (bench/sse_clients.py, Python
-#      asyncio): CHANGES (5) updates made in PostgreSQL; for each, the time from when
+#   2. CLIENTS (1,000) event-stream clients on one view of 1,000 rows like
+#      inventory_status (each client's snapshot is about 130 KB; they share one copy)
+#      (bench/sse_clients.py, Python asyncio, which adds its own time to each figure):
+#      CHANGES (5) updates made in PostgreSQL; for each, the time from when
 #      shop-serve applied it (/metrics, shop_serve_view_last_change_applied_seconds) to
 #      when each client had it. Goals: p99 <= 100 ms, shop-serve's peak RSS <= 150 MB.
 # Release build (build/bin), its own PostgreSQL (scripts/services.sh in
@@ -44,8 +46,8 @@ psql -X -q -v ON_ERROR_STOP=1 "$url" -c "DROP TABLE IF EXISTS inventory_status, 
            CASE WHEN g * 3 % 5000 < 100 THEN 'low' ELSE 'in stock' END AS status,
            CASE WHEN g * 3 % 5000 < 100 THEN 'Only ' || g * 3 % 5000 || ' left' END AS shop_message
     FROM generate_series(1, 1000) AS g;
-  CREATE TABLE bench_feed (id int PRIMARY KEY, value int);
-  INSERT INTO bench_feed SELECT g, 0 FROM generate_series(1, 20) AS g" || die "cannot create the tables"
+  CREATE TABLE bench_feed AS SELECT * FROM inventory_status;
+  ALTER TABLE bench_feed ADD PRIMARY KEY (item_id)" || die "cannot create the tables"
 
 port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 serve_port=$(port)
@@ -125,7 +127,7 @@ applied_at() { curl -s "http://127.0.0.1:$serve_port/metrics" |
 : >"$work/applied"
 for ((change = 1; change <= changes; change++)); do
   before=$(applied_at)
-  psql -X -q "$url" -c "UPDATE bench_feed SET value = value + 1 WHERE id = $change"
+  psql -X -q "$url" -c "UPDATE bench_feed SET stock = stock - 1 WHERE item_id = $change"
   for _ in $(seq 100); do
     now=$(applied_at)
     [[ -n $now && $now != "$before" ]] && break
