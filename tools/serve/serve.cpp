@@ -95,7 +95,7 @@ void add_options(CLI::App& app, Options& options) {
       ->type_name("URL");
   app.add_option("--mode", options.mode,
                  "subscribe (Materialize's SUBSCRIBE), poll (re-run each view and diff), or auto (subscribe on "
-                 "Materialize)")
+                 "Materialize, else poll)")
       ->check(CLI::IsMember({"auto", "subscribe", "poll"}))
       ->type_name("MODE");
   app.add_option("--interval", options.interval, "Poll mode: re-read each view this often")->type_name("D");
@@ -116,13 +116,16 @@ void add_options(CLI::App& app, Options& options) {
   app.add_option("--heartbeat", options.heartbeat, "Event streams: a comment this often keeps idle streams open")
       ->type_name("D");
   add_retry_for_option(app, options.retry_for);
+  app.get_option("--retry-for")
+      ->description("After a lost connection, give up (exit 1) after this long; the first connection must succeed");
   app.add_option("--subscribe-standin", options.subscribe_standin,
                  "Testing: send each DECLARE and FETCH to this PostgreSQL function standing in for SUBSCRIBE")
       ->group("");
   add_verbosity_flags(app, options.report);
   app.footer(
-      "Endpoints: / (dashboard), /products/ID, /api/views/NAME, /api/views/NAME/changes (text/event-stream),\n"
-      "/api/changes?views=A,B, /api/items/ID, /healthz, /metrics. GET and HEAD only.");
+      "Endpoints: / (dashboard), /products/ID, /assets/NAME, /api/views/NAME, /api/views/NAME/changes\n"
+      "(text/event-stream), /api/changes?views=A,B, /api/items/ID, /healthz, /metrics. GET and HEAD only.\n"
+      "The dashboard needs the six default views, the product page inventory_status.");
 }
 
 int run(const Options& options, const Environment& env) {
