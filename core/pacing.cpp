@@ -3,8 +3,10 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <numbers>
 
 #include "core/duration.hpp"
@@ -37,10 +39,143 @@ double DailyCurve::integral(double seconds) const noexcept {
   return seconds + m_amplitude / omega * (1.0 - std::cos(omega * seconds));
 }
 
+std::vector<Stage> parse_stages(std::string_view text, std::string_view flag) {
+  std::vector<Stage> stages;
+  size_t start = 0;
+  for (size_t number = 1;; ++number) {
+    const size_t comma = text.find(',', start);
+    const std::string_view part = text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    const auto bad = [&](std::string_view why) {
+      return UsageError(fmt::format("{}: stage {} '{}': {} (expected DURATION:RATE, e.g. 30s:1000)", flag, number, part, why));
+    };
+    if (part.empty()) throw bad("empty");
+    const size_t colon = part.find(':');
+    if (colon == std::string_view::npos) throw bad("no ':' between the duration and the rate");
+    const std::string_view duration_text = part.substr(0, colon);
+    const std::string_view rate_text = part.substr(colon + 1);
+    Stage stage{};
+    if (duration_text.empty() || std::isdigit(static_cast<unsigned char>(duration_text.back())) != 0) {
+      throw bad("the duration needs a unit (ms, s, m, h)");
+    }
+    try {
+      stage.duration = parse_duration(duration_text, "duration");
+    } catch (const UsageError& error) {
+      throw bad(error.what());
+    }
+    if (stage.duration <= std::chrono::nanoseconds::zero()) throw bad("the duration must be greater than 0");
+    const auto [end, error] = std::from_chars(rate_text.data(), rate_text.data() + rate_text.size(), stage.rate);
+    if (rate_text.empty() || error != std::errc{} || end != rate_text.data() + rate_text.size() ||
+        !std::isfinite(stage.rate)) {
+      throw bad(fmt::format("'{}' is not a rate (events per second)", rate_text));
+    }
+    if (stage.rate < 0) throw bad("the rate must be 0 or more");
+    stages.push_back(stage);
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return stages;
+}
+
 Schedule::Schedule(double rate, std::optional<DailyCurve> curve) : m_rate(rate), m_curve(curve) {}
 
+Schedule::Schedule(double start_rate, const std::vector<Stage>& stages, std::optional<DailyCurve> curve)
+    : m_rate(0), m_curve(curve) {
+  double t = 0;
+  double rate = start_rate;
+  double events = 0;
+  for (const Stage& stage : stages) {
+    const double length = std::chrono::duration<double>(stage.duration).count();
+    Segment segment{t, t + length, rate, stage.rate, events};
+    events = segment_events(segment, segment.t1);
+    m_segments.push_back(segment);
+    m_stages_duration += stage.duration;
+    t += length;
+    rate = stage.rate;
+  }
+  m_segments.push_back(Segment{t, std::numeric_limits<double>::infinity(), rate, rate, events});
+}
+
+double Schedule::segment_events(const Segment& segment, double seconds) const noexcept {
+  const double t = std::min(seconds, segment.t1);
+  if (t <= segment.t0) return segment.events0;
+  // rate(s) = a + b*s on [t0, t1]; times the daily curve 1 + A*sin(w*s) when there is one.
+  const double slope = std::isinf(segment.t1) ? 0.0 : (segment.rate1 - segment.rate0) / (segment.t1 - segment.t0);
+  const double a = segment.rate0 - slope * segment.t0;
+  const auto primitive = [&](double x) {
+    double value = a * x + slope * x * x / 2;
+    if (m_curve) {
+      const double amplitude = m_curve->amplitude();
+      const double omega = 2 * std::numbers::pi / m_curve->day_seconds();
+      value += amplitude * (-a * std::cos(omega * x) / omega +
+                            slope * (std::sin(omega * x) / (omega * omega) - x * std::cos(omega * x) / omega));
+    }
+    return value;
+  };
+  return segment.events0 + std::max(0.0, primitive(t) - primitive(segment.t0));
+}
+
+double Schedule::rate_at(double seconds) const noexcept {
+  const double factor = m_curve ? m_curve->factor(seconds) : 1.0;
+  if (m_segments.empty()) return m_rate * factor;
+  for (const Segment& segment : m_segments) {
+    if (seconds < segment.t1) {
+      if (std::isinf(segment.t1)) return segment.rate0 * factor;
+      const double share = std::max(0.0, seconds - segment.t0) / (segment.t1 - segment.t0);
+      return (segment.rate0 + (segment.rate1 - segment.rate0) * share) * factor;
+    }
+  }
+  return 0;
+}
+
+double Schedule::events_at(double seconds) const noexcept {
+  if (seconds <= 0) return 0;
+  if (m_segments.empty()) return m_rate * (m_curve ? m_curve->integral(seconds) : seconds);
+  // The segment holding `seconds`: the last whose t0 is not after it.
+  const auto after = std::upper_bound(m_segments.begin(), m_segments.end(), seconds,
+                                      [](double value, const Segment& segment) { return value < segment.t0; });
+  return segment_events(*std::prev(after), seconds);
+}
+
+// The time at which `events` events have been planned: the first t with events_at(t) >= events.
+double Schedule::staged_due(double events) const noexcept {
+  // The segment in which the count is reached: the last that starts below it.
+  auto segment = std::upper_bound(m_segments.begin(), m_segments.end(), events,
+                                  [](double value, const Segment& s) { return value <= s.events0; });
+  if (segment != m_segments.begin()) --segment;
+  // Skip stretches at rate 0 that plan nothing.
+  while (std::next(segment) != m_segments.end() && segment_events(*segment, segment->t1) < events) ++segment;
+  if (std::isinf(segment->t1) && segment->rate0 <= 0) return std::numeric_limits<double>::infinity();
+  double low = segment->t0;
+  double high = segment->t1;
+  if (std::isinf(high)) {  // the open end: a constant rate, so an upper bound by doubling
+    high = low + 1;
+    while (segment_events(*segment, high) < events) high = low + (high - low) * 2;
+  }
+  if (!m_curve && !std::isinf(segment->t1)) {
+    // A linear rate: events planned over tau are rate0*tau + slope*tau^2/2; solved in the
+    // form that stays exact as the slope goes to 0.
+    const double slope = (segment->rate1 - segment->rate0) / (segment->t1 - segment->t0);
+    const double needed = events - segment->events0;
+    const double root = std::sqrt(std::max(0.0, segment->rate0 * segment->rate0 + 2 * slope * needed));
+    const double denominator = segment->rate0 + root;
+    if (denominator > 0) return std::min(segment->t1, segment->t0 + 2 * needed / denominator);
+  }
+  for (int iteration = 0; iteration < 100 && high - low > 1e-10; ++iteration) {
+    const double middle = (low + high) / 2;
+    (segment_events(*segment, middle) < events ? low : high) = middle;
+  }
+  return high;
+}
+
 std::chrono::nanoseconds Schedule::due(uint64_t index) const noexcept {
-  if (m_rate == 0 || index == 0) return std::chrono::nanoseconds::zero();
+  if (index == 0) return std::chrono::nanoseconds::zero();
+  if (!m_segments.empty()) {
+    const double seconds = staged_due(static_cast<double>(index));
+    // Never (the rate went to 0 for good): later than any run.
+    if (!std::isfinite(seconds) || seconds > 1e9) return std::chrono::hours(24 * 365 * 100);
+    return std::chrono::nanoseconds(static_cast<int64_t>(std::llround(seconds * 1e9)));
+  }
+  if (m_rate == 0) return std::chrono::nanoseconds::zero();
   const double target = static_cast<double>(index) / m_rate;  // seconds at a flat rate
   double t = target;
   if (m_curve) {
@@ -62,7 +197,7 @@ std::chrono::nanoseconds Schedule::due(uint64_t index) const noexcept {
 
 uint64_t Schedule::events_before(std::chrono::nanoseconds offset) const noexcept {
   const double seconds = std::chrono::duration<double>(offset).count();
-  const double expected = m_rate * (m_curve ? m_curve->integral(seconds) : seconds);
+  const double expected = events_at(seconds);
   // Event i is due at expected == i: those with i < expected, counting event 0.
   auto count = static_cast<uint64_t>(std::ceil(expected));
   // Guard the rounding at exact boundaries with the schedule itself.

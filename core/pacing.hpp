@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace shop {
 
@@ -26,18 +27,43 @@ class DailyCurve {
   // Integral of factor() from 0 to `seconds`.
   [[nodiscard]] double integral(double seconds) const noexcept;
   [[nodiscard]] double amplitude() const noexcept { return m_amplitude; }
+  [[nodiscard]] double day_seconds() const noexcept { return m_day_seconds; }
 
  private:
   double m_day_seconds;
   double m_amplitude;
 };
 
+// One stage of --stages: over `duration` the target rate moves linearly from where the
+// previous stage ended to `rate` (k6's stages: k6.io/docs/using-k6/k6-options/reference/#stages).
+struct Stage {
+  std::chrono::nanoseconds duration;
+  double rate;  // events per second, 0 or more
+};
+
+// "30s:1000,2m:20000,1m:20000,30s:0". Throws UsageError naming `flag` and the stage
+// (its number and text) that is wrong: a missing or bad duration, a rate that is not a
+// number or negative, an empty stage.
+[[nodiscard]] std::vector<Stage> parse_stages(std::string_view text, std::string_view flag);
+
 class Schedule {
  public:
   // rate 0 = unpaced ("max"): every event is due at once.
   explicit Schedule(double rate, std::optional<DailyCurve> curve = std::nullopt);
-  [[nodiscard]] bool unpaced() const noexcept { return m_rate == 0; }
+  // Staged: the rate starts at `start_rate` and follows `stages` in turn; after the last
+  // stage it stays at the last one's rate. The daily curve, if any, multiplies on top.
+  // Still absolute: event i is due when the integral of the rate reaches i.
+  Schedule(double start_rate, const std::vector<Stage>& stages, std::optional<DailyCurve> curve = std::nullopt);
+  [[nodiscard]] bool unpaced() const noexcept { return m_rate == 0 && m_segments.empty(); }
+  // The flat rate (0 for a staged schedule: see rate_at()).
   [[nodiscard]] double rate() const noexcept { return m_rate; }
+  [[nodiscard]] bool staged() const noexcept { return !m_segments.empty(); }
+  // The target rate at `seconds` from the start, curve included.
+  [[nodiscard]] double rate_at(double seconds) const noexcept;
+  // The events planned before `seconds` from the start: the integral of the rate.
+  [[nodiscard]] double events_at(double seconds) const noexcept;
+  // A staged schedule's length (the sum of its stages), else 0.
+  [[nodiscard]] std::chrono::nanoseconds stages_duration() const noexcept { return m_stages_duration; }
   // Offset from the start at which event `index` (0-based) is due.
   [[nodiscard]] std::chrono::nanoseconds due(uint64_t index) const noexcept;
   // How many events are due strictly before `offset`.
@@ -50,8 +76,19 @@ class Schedule {
   }
 
  private:
+  // A stretch of a staged schedule: the rate goes linearly from rate0 at t0 to rate1 at
+  // t1 (seconds); events0 were planned before t0. The last one is open-ended (t1 = inf,
+  // the rate stays).
+  struct Segment {
+    double t0, t1, rate0, rate1, events0;
+  };
+  [[nodiscard]] double segment_events(const Segment& segment, double seconds) const noexcept;
+  [[nodiscard]] double staged_due(double events) const noexcept;
+
   double m_rate;
   std::optional<DailyCurve> m_curve;
+  std::vector<Segment> m_segments;
+  std::chrono::nanoseconds m_stages_duration{0};
 };
 
 // Time source of a paced loop; tests inject a manual clock.

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/instance.hpp"
 #include "core/pacing.hpp"
@@ -22,20 +23,28 @@ struct StreamOptions {
   std::string day_length = "";  // empty: no daily curve
   uint64_t seed = 42;
   std::string instance = "1/1";
+  std::string stages = "";      // e.g. 30s:1000,2m:20000,30s:0; empty: a flat --rate
+  bool rate_given = false;      // --rate was on the command line (with --stages: the start)
 };
 
-// Adds the six options; `events` names the events in the help ("purchases", "page views").
+// Adds the seven options; `events` names the events in the help ("purchases", "page views").
 void add_stream_options(CLI::App& app, StreamOptions& options, std::string_view events);
 
 struct StreamSettings {
-  double target_rate = 0;  // of this instance; 0 = max
+  double target_rate = 0;  // of this instance; 0 = max; staged: the mean over the stages
+  std::vector<Stage> stages;  // of this instance (rates already shared by --instance)
+  double start_rate = 0;      // where the first stage starts from (--rate, or 0)
+  std::string stages_spec;    // --stages as given, for messages
   uint64_t count = 0;      // 0: no limit
   std::chrono::nanoseconds duration{0};
   std::optional<DailyCurve> curve;
   Instance instance;
   uint64_t stream_seed = 0;  // this instance's random stream
 
-  [[nodiscard]] Pacer make_pacer() const { return Pacer(Schedule(target_rate, curve), count, duration); }
+  [[nodiscard]] Schedule make_schedule() const {
+    return stages.empty() ? Schedule(target_rate, curve) : Schedule(start_rate, stages, curve);
+  }
+  [[nodiscard]] Pacer make_pacer() const { return Pacer(make_schedule(), count, duration); }
   // "20/s" or "max", for messages.
   [[nodiscard]] std::string rate_text() const;
 };

@@ -156,3 +156,108 @@ TEST(Backoff, DoublesUpToTheCapAndResets) {
   backoff.reset();
   EXPECT_EQ(backoff.next(), 100ms);
 }
+
+// --stages (issue 15): k6's stages on the absolute schedule.
+TEST(Stages, ParseDurationsAndRates) {
+  const auto stages = shop::parse_stages("30s:1000,2m:20000,1m:20000,30s:0", "--stages");
+  ASSERT_EQ(stages.size(), 4U);
+  EXPECT_EQ(stages[0].duration, 30s);
+  EXPECT_EQ(stages[0].rate, 1000);
+  EXPECT_EQ(stages[1].duration, 2min);
+  EXPECT_EQ(stages[3].rate, 0);
+  EXPECT_EQ(shop::parse_stages("500ms:2.5", "--stages")[0].rate, 2.5);
+}
+
+TEST(Stages, BadSpecsNameThePart) {
+  const auto message = [](const char* text) {
+    try {
+      (void)shop::parse_stages(text, "--stages");
+    } catch (const shop::UsageError& error) {
+      return std::string(error.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_EQ(message("30:1000").substr(0, 27), "--stages: stage 1 '30:1000'");
+  EXPECT_NE(message("30:1000").find("unit"), std::string::npos) << message("30:1000");
+  EXPECT_EQ(message("30s:1000,1m:-5").substr(0, 38), "--stages: stage 2 '1m:-5': the rate mu");
+  EXPECT_EQ(message("30s:1000,,1m:5").substr(0, 30), "--stages: stage 2 '': empty (e");
+  EXPECT_EQ(message("30s:1000,").substr(0, 30), "--stages: stage 2 '': empty (e");
+  EXPECT_EQ(message(""), "--stages: stage 1 '': empty (expected DURATION:RATE, e.g. 30s:1000)");
+  EXPECT_NE(message("30s").find("no ':'"), std::string::npos);
+  EXPECT_NE(message("30s:fast").find("'fast' is not a rate"), std::string::npos);
+  EXPECT_NE(message("0s:10").find("greater than 0"), std::string::npos);
+  EXPECT_NE(message("30s:inf").find("not a rate"), std::string::npos);
+}
+
+TEST(Stages, TheScheduleIsTheIntegralOfTheRate) {
+  // 0 -> 1000/s over 10 s (50 t^2 events), 1000/s for 10 s, 1000 -> 0 over 10 s.
+  const Schedule schedule(0, shop::parse_stages("10s:1000,10s:1000,10s:0", "--stages"));
+  EXPECT_DOUBLE_EQ(schedule.events_at(5), 1250);
+  EXPECT_DOUBLE_EQ(schedule.events_at(10), 5000);
+  EXPECT_DOUBLE_EQ(schedule.events_at(20), 15000);
+  EXPECT_DOUBLE_EQ(schedule.events_at(25), 18750);
+  EXPECT_DOUBLE_EQ(schedule.events_at(30), 20000);
+  EXPECT_DOUBLE_EQ(schedule.events_at(99), 20000);  // after the last stage: its rate, 0
+  EXPECT_EQ(schedule.events_before(5s), 1250U);     // events 0..1249 (1250 is due at 5 s)
+  EXPECT_EQ(schedule.events_before(30s), 20000U);
+  EXPECT_EQ(schedule.due(0), 0ns);
+  EXPECT_EQ(schedule.due(50), 1s);
+  EXPECT_EQ(schedule.due(1250), 5s);
+  EXPECT_EQ(schedule.due(10000), 15s);
+  EXPECT_EQ(schedule.due(20000), 30s);
+  EXPECT_GT(schedule.due(20001), std::chrono::hours(24 * 365));  // never
+  EXPECT_EQ(schedule.stages_duration(), 30s);
+  EXPECT_DOUBLE_EQ(schedule.rate_at(5), 500);
+  EXPECT_DOUBLE_EQ(schedule.rate_at(15), 1000);
+  EXPECT_DOUBLE_EQ(schedule.rate_at(27.5), 250);
+  // Due times rise with the index and invert events_at.
+  for (uint64_t i = 1; i <= 20000; i += 37) {
+    const double t = std::chrono::duration<double>(schedule.due(i)).count();
+    EXPECT_NEAR(schedule.events_at(t), static_cast<double>(i), 1e-3) << i;
+    EXPECT_LT(schedule.due(i - 1), schedule.due(i)) << i;
+  }
+}
+
+TEST(Stages, StartFromTheRateAndAZeroStretch) {
+  const Schedule schedule(100, shop::parse_stages("2s:100,3s:0,2s:0,1s:200", "--stages"));
+  EXPECT_DOUBLE_EQ(schedule.events_at(2), 200);
+  EXPECT_DOUBLE_EQ(schedule.events_at(5), 350);  // 100 -> 0 over 3 s: 150 more
+  EXPECT_DOUBLE_EQ(schedule.events_at(7), 350);  // nothing while at 0
+  EXPECT_DOUBLE_EQ(schedule.events_at(8), 450);  // 0 -> 200 over 1 s
+  EXPECT_EQ(schedule.events_before(7s), 351U);  // events 0..350: the 350th was due at 5 s
+  EXPECT_GT(schedule.due(351), 7s);  // the next event waits for the rate to rise again
+  EXPECT_LT(schedule.due(351), 8s);
+  EXPECT_DOUBLE_EQ(schedule.events_at(10), 850);  // after the stages: 200/s stays
+}
+
+TEST(Stages, TheDailyCurveMultipliesOnTop) {
+  const shop::DailyCurve curve(60s);
+  const Schedule schedule(0, shop::parse_stages("30s:600,30s:600", "--stages"), curve);
+  // The integral of (stage rate x curve factor), summed numerically.
+  double sum = 0;
+  const double step = 1e-4;
+  for (double t = step / 2; t < 45; t += step) sum += schedule.rate_at(t) * step;
+  EXPECT_NEAR(schedule.events_at(45), sum, 0.05);
+  for (uint64_t i = 1; i < 20000; i += 101) {
+    const double t = std::chrono::duration<double>(schedule.due(i)).count();
+    EXPECT_NEAR(schedule.events_at(t), static_cast<double>(i), 1e-3) << i;
+  }
+}
+
+TEST(Stages, APacedRunSendsThePlannedCountPerSecond) {
+  const Schedule schedule(0, shop::parse_stages("5s:2000,5s:500", "--stages"));
+  Pacer pacer(schedule, 0, schedule.stages_duration());
+  std::vector<uint64_t> per_second(10, 0);
+  ManualClock clock;
+  const auto start = clock.now();
+  while (auto claim = pacer.claim(1, clock.now() - start)) {
+    clock.sleep_until(start + claim->due);
+    const auto second = static_cast<size_t>(std::chrono::duration_cast<std::chrono::seconds>(claim->due).count());
+    ASSERT_LT(second, per_second.size());
+    ++per_second[second];
+  }
+  for (size_t second = 0; second < per_second.size(); ++second) {
+    const double planned = schedule.events_at(static_cast<double>(second + 1)) - schedule.events_at(static_cast<double>(second));
+    EXPECT_NEAR(static_cast<double>(per_second[second]), planned, 1.0) << "second " << second;
+  }
+}
