@@ -37,6 +37,23 @@ void LatencyHistogram::merge(const LatencyHistogram& other) noexcept {
   m_max = std::max(m_max, other.m_max);
 }
 
+LatencyHistogram LatencyHistogram::since(const LatencyHistogram& earlier) const noexcept {
+  LatencyHistogram delta;
+  for (size_t i = 0; i < m_buckets.size(); ++i) {
+    delta.m_buckets[i] = m_buckets[i] >= earlier.m_buckets[i] ? m_buckets[i] - earlier.m_buckets[i] : 0;
+    if (delta.m_buckets[i] != 0) delta.m_max = std::min(upper_edge(i), m_max);
+  }
+  delta.m_count = m_count >= earlier.m_count ? m_count - earlier.m_count : 0;
+  return delta;
+}
+
+void LatencyHistogram::record_many(uint64_t value_ns, uint64_t count) noexcept {
+  if (count == 0) return;
+  m_buckets[bucket_of(value_ns)] += count;
+  m_count += count;
+  m_max = std::max(m_max, value_ns);
+}
+
 std::chrono::nanoseconds LatencyHistogram::percentile(double quantile) const noexcept {
   if (m_count == 0) return std::chrono::nanoseconds::zero();
   const double clamped = std::clamp(quantile, 0.0, 1.0);

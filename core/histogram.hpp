@@ -11,6 +11,19 @@ class LatencyHistogram {
  public:
   void record(std::chrono::nanoseconds latency) noexcept;
   void merge(const LatencyHistogram& other) noexcept;
+  // What was recorded after `earlier` (an older copy of this histogram): the interval
+  // reports' histograms. Its max is the highest such bucket's upper edge (no sample
+  // is kept), capped at this one's max.
+  [[nodiscard]] LatencyHistogram since(const LatencyHistogram& earlier) const noexcept;
+  // Calls visit(upper_edge_ns, count) for each bucket with samples, in rising order.
+  template <typename Visit>
+  void for_each_bucket(Visit&& visit) const {
+    for (size_t i = 0; i < m_buckets.size(); ++i) {
+      if (m_buckets[i] != 0) visit(upper_edge(i), m_buckets[i]);
+    }
+  }
+  // Adds `count` samples of `value_ns` (merging a histogram read back from a report).
+  void record_many(uint64_t value_ns, uint64_t count) noexcept;
 
   [[nodiscard]] uint64_t count() const noexcept { return m_count; }
   [[nodiscard]] std::chrono::nanoseconds max() const noexcept { return std::chrono::nanoseconds(m_max); }

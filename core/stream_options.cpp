@@ -34,6 +34,12 @@ void add_stream_options(CLI::App& app, StreamOptions& options, std::string_view 
                  "A load that changes: each stage moves the rate linearly to its own over its duration, from --rate "
                  "(default 0); the run lasts as long as the stages, e.g. 30s:1000,2m:20000,30s:0")
       ->type_name("D:R,...");
+  app.add_option("--report-interval", options.report_interval,
+                 "Write a line per interval to stderr: target and achieved rate, latency p50/p99/max, errors, lag")
+      ->type_name("D");
+  app.add_option("--report-jsonl", options.report_jsonl,
+                 "Write the same per interval as JSON lines to this file (each second without --report-interval)")
+      ->type_name("PATH");
 }
 
 std::string StreamSettings::rate_text() const {
@@ -76,6 +82,13 @@ StreamSettings parse_stream_options(const StreamOptions& options) {
     const double seconds = std::chrono::duration<double>(settings.duration).count();
     settings.target_rate = schedule.events_at(seconds) / seconds;
   }
+  if (!options.report_interval.empty()) {
+    settings.report_interval = parse_duration(options.report_interval, "--report-interval");
+    if (settings.report_interval < std::chrono::milliseconds(100)) {
+      throw UsageError("--report-interval: must be at least 100ms");
+    }
+  }
+  settings.report_jsonl = options.report_jsonl;
   settings.stream_seed = settings.instance.stream_seed(options.seed);
   return settings;
 }

@@ -25,9 +25,11 @@ struct StreamOptions {
   std::string instance = "1/1";
   std::string stages = "";      // e.g. 30s:1000,2m:20000,30s:0; empty: a flat --rate
   bool rate_given = false;      // --rate was on the command line (with --stages: the start)
+  std::string report_interval = "";  // --report-interval D: a line per interval on stderr
+  std::string report_jsonl = "";     // --report-jsonl PATH: the same as JSON lines
 };
 
-// Adds the seven options; `events` names the events in the help ("purchases", "page views").
+// Adds the nine options; `events` names the events in the help ("purchases", "page views").
 void add_stream_options(CLI::App& app, StreamOptions& options, std::string_view events);
 
 struct StreamSettings {
@@ -35,6 +37,8 @@ struct StreamSettings {
   std::vector<Stage> stages;  // of this instance (rates already shared by --instance)
   double start_rate = 0;      // where the first stage starts from (--rate, or 0)
   std::string stages_spec;    // --stages as given, for messages
+  std::chrono::nanoseconds report_interval{0};  // 0: no interval lines
+  std::string report_jsonl;
   uint64_t count = 0;      // 0: no limit
   std::chrono::nanoseconds duration{0};
   std::optional<DailyCurve> curve;

@@ -5,11 +5,13 @@
 #   pageviews_test.sh SHOP_PAGEVIEWS faults   the broker down and up mid-run; a flush
 #                                             deadline with the broker down (takes the
 #                                             broker down: registered with RESOURCE_LOCK kafka)
+#   pageviews_test.sh SHOP_PAGEVIEWS stages   a staged load (--stages) with interval
+#                                             reports (--report-interval, --report-jsonl)
 # shellcheck source-path=SCRIPTDIR source=harness/lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/harness/lib.sh"
 
-readonly PAGEVIEWS=${1:?usage: pageviews_test.sh SHOP_PAGEVIEWS basic|faults}
-readonly PART=${2:?usage: pageviews_test.sh SHOP_PAGEVIEWS basic|faults}
+readonly PAGEVIEWS=${1:?usage: pageviews_test.sh SHOP_PAGEVIEWS basic|faults|stages}
+readonly PART=${2:?usage: pageviews_test.sh SHOP_PAGEVIEWS basic|faults|stages}
 [[ -x $PAGEVIEWS ]] || die "not an executable: $PAGEVIEWS"
 [[ -n ${KAFKA_BROKERS:-} ]] || die "KAFKA_BROKERS is not set (is the kafka fixture running?)"
 command -v kcat >/dev/null || die "kcat not found (apt-get install -y kcat)"
@@ -172,8 +174,44 @@ faults() {
     'error: [0-9]+ of [0-9]+ page views not delivered .*--flush-timeout' "$(tail -n 1 "$WORK_DIR/err")"
 }
 
+stages() {
+  local topic report=$WORK_DIR/report.jsonl summary=$WORK_DIR/summary.json
+  # Up from 0 to 4,000/s in 1 s, 2 s at 4,000/s, down to 1,000/s in 1 s: 2,000 + 8,000 +
+  # 2,500 = 12,500 page views planned, in four intervals of a second.
+  topic=$(new_topic stages)
+  expect_ok "a staged run exits 0" "$PAGEVIEWS" --topic "$topic" --stages 1s:4000,2s:4000,1s:1000 \
+    --report-interval 1s --report-jsonl "$report" --summary-json "$summary" 2>"$WORK_DIR/err"
+  expect_eq "every planned page view was sent" 12500 "$(json_number "$summary" sent)"
+  expect_eq "... and is in the topic" 12500 "$(kcat -C -b "$KAFKA_BROKERS" -t "$topic" -o beginning -e -q -m 10 | wc -l | tr -d ' ')"
+  expect_eq "the report has one object per interval" 4 "$(wc -l <"$report" | tr -d ' ')"
+  expect_eq "... and stderr one line per interval" 4 "$(grep -c '^\[ [0-9.]*s \] target ' "$WORK_DIR/err")"
+  # Each interval: the events sent within 1% of what the schedule planned for it, and
+  # the plan itself as the stages say (2,000, 4,000, 4,000, 2,500 with 1 s intervals).
+  local check
+  check=$(python3 -c '
+import json, sys
+words = []
+for i, line in enumerate(open(sys.argv[1])):
+    r = json.loads(line)
+    off = abs(r["events"] - r["planned_events"]) > 0.01 * r["planned_events"]
+    words.append("%d:%s" % (i, "off" if off else "ok"))
+    if off:
+        print("interval %d: %d sent, %.1f planned" % (i, r["events"], r["planned_events"]), file=sys.stderr)
+print(" ".join(words))' "$report")
+  expect_eq "each interval sent its planned page views within 1%" "0:ok 1:ok 2:ok 3:ok" "$check"
+  expect_eq "the plans add up to the stages' 12,500" 12500 \
+    "$(python3 -c 'import json, sys; print(round(sum(json.loads(l)["planned_events"] for l in open(sys.argv[1]))))' "$report")"
+  expect_match "the report carries the delivery latency" '"latency_ms": \{"p50": [0-9.]+, "p99": [0-9.]+' "$(head -n 1 "$report")"
+  # Bad stages: a usage error naming the part.
+  local err status=0
+  err=$("$PAGEVIEWS" --topic "$topic" --stages 30s:1000,1m 2>&1 >/dev/null) || status=$?
+  expect_eq "--stages with a bad part: exit 2" 2 "$status"
+  expect_match "... naming it" "^shop-pageviews: error: --stages: stage 2 '1m': no ':'" "$err"
+}
+
 case $PART in
   basic) basic ;;
   faults) faults ;;
-  *) die "unknown part '$PART' (expected basic or faults)" ;;
+  stages) stages ;;
+  *) die "unknown part '$PART' (expected basic, faults or stages)" ;;
 esac

@@ -12,6 +12,7 @@
 #include "core/error.hpp"
 #include "core/instance.hpp"
 #include "core/output.hpp"
+#include "core/interval_report.hpp"
 #include "core/pacing.hpp"
 #include "core/signals.hpp"
 #include "core/status_line.hpp"
@@ -74,7 +75,8 @@ class PageviewRun {
         m_settings(settings),
         m_generator(options.users, options.items, options.product_share, settings.stream.stream_seed),
         m_pacer(settings.stream.make_pacer()),
-        m_status(options.report.progress) {
+        m_status(options.report.progress),
+        m_intervals(settings.stream.report_interval, settings.stream.report_jsonl) {
     if (settings.to_kafka) {
       m_producer.emplace(settings.brokers, settings.properties, options.topic);
     } else {
@@ -95,6 +97,8 @@ class PageviewRun {
       purged = m_producer->flush(m_settings.flush_timeout, [this] { report_progress(Clock::now()); });
     }
     m_status.clear();
+    // The last, partial interval ends with the sending; its deliveries are all in.
+    m_intervals.update(m_pacer.schedule(), m_send_end - m_start, stream_totals(m_send_end), true);
     return finish(purged);
   }
 
@@ -191,7 +195,25 @@ class PageviewRun {
   // Events handed to Kafka (librdkafka's queue) or written to stdout.
   [[nodiscard]] uint64_t sent() const noexcept { return m_producer ? m_producer->queued() : m_written; }
 
+  // What the interval reports read (core/interval_report.hpp): events handed out on
+  // the schedule, failed deliveries, delivery latency from the intended send time.
+  [[nodiscard]] StreamTotals stream_totals(Clock::time_point now) const {
+    StreamTotals totals;
+    totals.events = sent();
+    const auto& schedule = m_pacer.schedule();
+    totals.lag = schedule.unpaced() ? nanoseconds::zero()
+                                    : std::max(nanoseconds::zero(), (now - m_start) - schedule.due(m_pacer.claimed()));
+    if (m_producer) {
+      totals.errors = m_producer->stats().failed;
+      totals.latency = m_producer->stats().latency;
+    }
+    return totals;
+  }
+
   void report_progress(Clock::time_point now) {
+    if (m_send_end == Clock::time_point{} && m_intervals.due(now - m_start)) {
+      m_intervals.update(m_pacer.schedule(), now - m_start, stream_totals(now));
+    }
     if (!m_status.due(now)) return;
     const double rate = static_cast<double>(sent() - m_previous_report_sent) / to_seconds(now - m_previous_report_time);
     m_previous_report_sent = sent();
@@ -285,6 +307,7 @@ class PageviewRun {
   ValueFormatter m_formatter;
   Pacer m_pacer;
   StatusLine m_status;
+  IntervalReporter m_intervals;
   std::optional<KafkaProducer> m_producer;
   std::optional<StdoutWriter> m_stdout;
   Clock::time_point m_start{};

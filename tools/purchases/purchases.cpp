@@ -14,6 +14,7 @@
 #include "core/duration.hpp"
 #include "core/error.hpp"
 #include "core/histogram.hpp"
+#include "core/interval_report.hpp"
 #include "core/instance.hpp"
 #include "core/mysql.hpp"
 #include "core/pacing.hpp"
@@ -86,7 +87,8 @@ class PurchaseRun {
         m_settings(settings),
         m_generator(catalog, settings.stream.stream_seed),
         m_pacer(settings.stream.make_pacer()),
-        m_stats(settings.connections) {}
+        m_stats(settings.connections),
+        m_intervals(settings.stream.report_interval, settings.stream.report_jsonl) {}
 
   int execute() {
     m_start = Clock::now();
@@ -232,6 +234,20 @@ class PurchaseRun {
     return totals;
   }
 
+  // What the interval reports read (core/interval_report.hpp): purchases done (committed
+  // or out of stock), commits lost to an error, commit latency from the intended time.
+  [[nodiscard]] StreamTotals stream_totals(const Totals& t, Clock::time_point now) const {
+    StreamTotals totals;
+    totals.events = t.outcome.rows + t.outcome.out_of_stock;
+    totals.errors = t.unresolved_commits;
+    totals.reconnects = t.reconnects;
+    const auto& schedule = m_pacer.schedule();
+    totals.lag = schedule.unpaced() ? nanoseconds::zero()
+                                    : std::max(nanoseconds::zero(), (now - m_start) - schedule.due(m_pacer.claimed()));
+    totals.latency = t.latency;
+    return totals;
+  }
+
   void report_progress_until_done() {
     StatusLine status(m_options.report.progress);
     uint64_t previous_purchases = 0;
@@ -239,6 +255,7 @@ class PurchaseRun {
     while (m_finished_workers.load() < m_settings.connections) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
       const auto now = Clock::now();
+      if (m_intervals.due(now - m_start)) m_intervals.update(m_pacer.schedule(), now - m_start, stream_totals(totals(), now));
       if (!status.due(now)) continue;
       const Totals t = totals();
       const uint64_t purchases = t.outcome.rows + t.outcome.out_of_stock;
@@ -261,6 +278,12 @@ class PurchaseRun {
   }
 
   int finish() {
+    {
+      const auto now = Clock::now();
+      const Totals t = totals();
+      const auto end = t.last_commit > m_start ? t.last_commit : now;
+      m_intervals.update(m_pacer.schedule(), end - m_start, stream_totals(t, end), true);
+    }
     const Totals t = totals();
     const uint64_t purchases = t.outcome.rows + t.outcome.out_of_stock;
     const auto window =
@@ -321,6 +344,7 @@ class PurchaseRun {
   PurchaseGenerator m_generator;
   Pacer m_pacer;
   std::vector<WorkerStats> m_stats;
+  IntervalReporter m_intervals;
   Clock::time_point m_start{};
   std::atomic<uint32_t> m_finished_workers{0};
   std::mutex m_failure_mutex;

@@ -1,0 +1,92 @@
+#include "core/interval_report.hpp"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "core/diagnostics.hpp"
+#include "core/duration.hpp"
+#include "core/error.hpp"
+
+namespace shop {
+
+IntervalRecord make_interval(const Schedule& schedule, std::chrono::nanoseconds from, std::chrono::nanoseconds to,
+                             const StreamTotals& before, const StreamTotals& after) {
+  IntervalRecord record;
+  const double start = std::chrono::duration<double>(from).count();
+  record.elapsed_s = std::chrono::duration<double>(to).count();
+  record.interval_s = record.elapsed_s - start;
+  record.events = after.events - before.events;
+  record.errors = after.errors - before.errors;
+  record.reconnects = after.reconnects - before.reconnects;
+  record.lag_ms = to_ms(after.lag);
+  record.latency = after.latency.since(before.latency);
+  if (!schedule.unpaced()) {
+    record.planned_events = schedule.events_at(record.elapsed_s) - schedule.events_at(start);
+    record.target_rate = record.interval_s > 0 ? record.planned_events / record.interval_s : 0.0;
+  }
+  record.achieved_rate = record.interval_s > 0 ? static_cast<double>(record.events) / record.interval_s : 0.0;
+  return record;
+}
+
+std::string format_interval_line(const IntervalRecord& record) {
+  return fmt::format(
+      "[ {:.1f}s ] target {} achieved {:.1f}/s ({} events) latency p50 {:.2f} ms p99 {:.2f} ms max {:.2f} ms errors {} "
+      "lag {:.0f} ms reconnects {}",
+      record.elapsed_s, record.target_rate ? fmt::format("{:.1f}/s", *record.target_rate) : std::string("max"),
+      record.achieved_rate, record.events, to_ms(record.latency.percentile(0.5)), to_ms(record.latency.percentile(0.99)),
+      to_ms(record.latency.max()), record.errors, record.lag_ms, record.reconnects);
+}
+
+std::string format_interval_json(const IntervalRecord& record) {
+  std::string histogram = "[";
+  record.latency.for_each_bucket([&](uint64_t edge, uint64_t count) {
+    if (histogram.size() > 1) histogram += ", ";
+    histogram += fmt::format("[{}, {}]", edge, count);
+  });
+  histogram += ']';
+  return fmt::format(
+      "{{\"elapsed_s\": {:.3f}, \"interval_s\": {:.3f}, \"target_rate\": {}, \"planned_events\": {:.1f}, "
+      "\"events\": {}, \"achieved_rate\": {:.1f}, \"latency_ms\": {{\"p50\": {:.3f}, \"p99\": {:.3f}, \"max\": {:.3f}}}, "
+      "\"errors\": {}, \"lag_ms\": {:.1f}, \"reconnects\": {}, \"histogram\": {}}}",
+      record.elapsed_s, record.interval_s, record.target_rate ? fmt::format("{:.1f}", *record.target_rate) : "null",
+      record.planned_events, record.events, record.achieved_rate, to_ms(record.latency.percentile(0.5)),
+      to_ms(record.latency.percentile(0.99)), to_ms(record.latency.max()), record.errors, record.lag_ms,
+      record.reconnects, histogram);
+}
+
+IntervalReporter::IntervalReporter(std::chrono::nanoseconds every, const std::string& jsonl_path)
+    : m_every(every), m_lines(every > std::chrono::nanoseconds::zero()), m_path(jsonl_path) {
+  if (!jsonl_path.empty()) {
+    m_file = std::fopen(jsonl_path.c_str(), "w");
+    if (m_file == nullptr) throw Error(fmt::format("cannot write {} ({})", jsonl_path, std::strerror(errno)));
+    if (m_every <= std::chrono::nanoseconds::zero()) m_every = std::chrono::seconds(1);
+  }
+  m_next = m_every;
+}
+
+IntervalReporter::~IntervalReporter() {
+  if (m_file != nullptr) std::fclose(m_file);
+}
+
+void IntervalReporter::update(const Schedule& schedule, std::chrono::nanoseconds elapsed, const StreamTotals& totals,
+                              bool last) {
+  if (!enabled()) return;
+  if (!last && elapsed < m_next) return;
+  if (last && elapsed <= m_last_elapsed) return;
+  const IntervalRecord record = make_interval(schedule, m_last_elapsed, elapsed, m_last, totals);
+  if (m_lines) write_stderr_line(format_interval_line(record));
+  if (m_file != nullptr) {
+    const std::string line = format_interval_json(record) + '\n';
+    if (std::fwrite(line.data(), 1, line.size(), m_file) != line.size() || std::fflush(m_file) != 0) {
+      throw Error(fmt::format("cannot write {} ({})", m_path, std::strerror(errno)));
+    }
+  }
+  m_last = totals;
+  m_last_elapsed = elapsed;
+  // The next boundary on the grid of whole intervals, so late reports do not drift.
+  while (m_next <= elapsed) m_next += m_every;
+}
+
+}  // namespace shop

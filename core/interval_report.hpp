@@ -1,0 +1,81 @@
+#pragma once
+// --report-interval D and --report-jsonl PATH (issue 15), as sysbench's --report-interval
+// prints them: one line (and/or one JSON object) per interval with the elapsed time,
+// target and achieved rate, latency p50/p99/max within the interval (from the intended
+// send time, so a stalled sender cannot hide: no coordinated omission), errors, lag and
+// reconnects. Shared by both streams; the final summary is unchanged.
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/histogram.hpp"
+#include "core/pacing.hpp"
+
+namespace shop {
+
+// What a tool has done so far (cumulative), read at each report.
+struct StreamTotals {
+  uint64_t events = 0;      // sent on schedule (page views handed to Kafka, purchases committed)
+  uint64_t errors = 0;      // failed deliveries, failed transactions
+  uint64_t reconnects = 0;
+  std::chrono::nanoseconds lag{0};  // how far sending is behind the schedule now
+  LatencyHistogram latency;         // every latency so far
+};
+
+// One interval, as reported.
+struct IntervalRecord {
+  double elapsed_s = 0;           // at the interval's end
+  double interval_s = 0;          // its length
+  std::optional<double> target_rate;  // nullopt: unpaced (max)
+  double planned_events = 0;      // what the schedule planned within it
+  uint64_t events = 0;
+  double achieved_rate = 0;
+  uint64_t errors = 0;
+  uint64_t reconnects = 0;
+  double lag_ms = 0;
+  LatencyHistogram latency;       // this interval's latencies only
+};
+
+// The interval between two readings of the totals, against the schedule.
+[[nodiscard]] IntervalRecord make_interval(const Schedule& schedule, std::chrono::nanoseconds from,
+                                           std::chrono::nanoseconds to, const StreamTotals& before,
+                                           const StreamTotals& after);
+// "[ 10.0s ] target 1000.0/s achieved 998.0/s (998 events) latency p50 1.20 ms p99 3.40 ms max 5.60 ms errors 0 lag 0 ms reconnects 0"
+[[nodiscard]] std::string format_interval_line(const IntervalRecord& record);
+// {"elapsed_s": ..., "interval_s": ..., "target_rate": ... or null, "planned_events": ..., "events": ...,
+//  "achieved_rate": ..., "latency_ms": {"p50": ..., "p99": ..., "max": ...}, "errors": ..., "lag_ms": ...,
+//  "reconnects": ..., "histogram": [[upper_edge_ns, count], ...]}  (the histogram for merging reports)
+[[nodiscard]] std::string format_interval_json(const IntervalRecord& record);
+
+// Writes the reports of one run. Not thread-safe: one reporting thread calls it.
+class IntervalReporter {
+ public:
+  // `every` 0: no lines on stderr (a JSONL file alone reports once a second).
+  // `jsonl_path` "": no file. Throws Error when the file cannot be created.
+  IntervalReporter(std::chrono::nanoseconds every, const std::string& jsonl_path);
+  ~IntervalReporter();
+  IntervalReporter(const IntervalReporter&) = delete;
+  IntervalReporter& operator=(const IntervalReporter&) = delete;
+
+  [[nodiscard]] bool enabled() const noexcept { return m_every > std::chrono::nanoseconds::zero(); }
+  // An interval has ended: read the totals and call update() (reading them costs a
+  // histogram copy, so a sending loop asks first).
+  [[nodiscard]] bool due(std::chrono::nanoseconds elapsed) const noexcept { return enabled() && elapsed >= m_next; }
+  // Reports the interval that ended now when its time has come (or `last`: the run's end,
+  // whatever is left).
+  void update(const Schedule& schedule, std::chrono::nanoseconds elapsed, const StreamTotals& totals, bool last = false);
+
+ private:
+  std::chrono::nanoseconds m_every{0};
+  bool m_lines = false;
+  std::FILE* m_file = nullptr;
+  std::string m_path;
+  std::chrono::nanoseconds m_last_elapsed{0};
+  std::chrono::nanoseconds m_next{0};
+  StreamTotals m_last;
+};
+
+}  // namespace shop

@@ -1,0 +1,93 @@
+#include "core/interval_report.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+
+namespace shop {
+namespace {
+
+using namespace std::chrono_literals;
+
+double ms(std::chrono::nanoseconds value) { return std::chrono::duration<double, std::milli>(value).count(); }
+
+TEST(IntervalReport, AnIntervalIsTheDifferenceOfTwoReadingsAgainstTheSchedule) {
+  const Schedule schedule(0, parse_stages("10s:1000", "--stages"));  // 50 t^2 events
+  StreamTotals before;
+  before.events = 1000;
+  before.errors = 1;
+  before.reconnects = 2;
+  for (int i = 0; i < 100; ++i) before.latency.record(1ms);
+  StreamTotals after = before;
+  after.events = 2240;
+  after.errors = 4;
+  after.reconnects = 2;
+  after.lag = 3ms;
+  for (int i = 0; i < 99; ++i) after.latency.record(2ms);
+  after.latency.record(40ms);
+  const IntervalRecord record = make_interval(schedule, 4s, 6s, before, after);
+  EXPECT_DOUBLE_EQ(record.interval_s, 2);
+  EXPECT_DOUBLE_EQ(record.planned_events, 1800 - 800);
+  ASSERT_TRUE(record.target_rate);
+  EXPECT_DOUBLE_EQ(*record.target_rate, 500);
+  EXPECT_EQ(record.events, 1240U);
+  EXPECT_DOUBLE_EQ(record.achieved_rate, 620);
+  EXPECT_EQ(record.errors, 3U);
+  EXPECT_EQ(record.reconnects, 0U);
+  EXPECT_DOUBLE_EQ(record.lag_ms, 3);
+  // Only this interval's latencies: the 1 ms ones before it are gone.
+  EXPECT_EQ(record.latency.count(), 100U);
+  EXPECT_NEAR(ms(record.latency.percentile(0.5)), 2, 0.07);
+  EXPECT_NEAR(ms(record.latency.percentile(0.99)), 2, 0.07);
+  EXPECT_NEAR(ms(record.latency.max()), 40, 1.3);
+}
+
+TEST(IntervalReport, UnpacedHasNoTarget) {
+  StreamTotals after;
+  after.events = 10;
+  const IntervalRecord record = make_interval(Schedule(0), 0s, 1s, StreamTotals{}, after);
+  EXPECT_FALSE(record.target_rate);
+  EXPECT_NE(format_interval_json(record).find(", \"target_rate\": null, "), std::string::npos) << format_interval_json(record);
+  EXPECT_NE(format_interval_line(record).find("target max achieved 10.0/s (10 events)"), std::string::npos)
+      << format_interval_line(record);
+}
+
+TEST(IntervalReport, OneJsonObjectPerIntervalOnAFixedGrid) {
+  const std::string path = ::testing::TempDir() + "/interval_report_test.jsonl";
+  const Schedule schedule(100);
+  {
+    IntervalReporter reporter(0ns, path);  // a file alone: once a second
+    StreamTotals totals;
+    for (auto elapsed = 0ms; elapsed <= 3500ms; elapsed += 50ms) {
+      totals.events = static_cast<uint64_t>(elapsed.count() / 10);
+      if (reporter.due(elapsed)) reporter.update(schedule, elapsed, totals);
+    }
+    reporter.update(schedule, 3520ms, totals, true);
+  }
+  std::ifstream file(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(file, line);) lines.push_back(line);
+  ASSERT_EQ(lines.size(), 4U);  // at 1, 2 and 3 s, and the last half second
+  EXPECT_EQ(lines[0].substr(0, 102),
+            R"({"elapsed_s": 1.000, "interval_s": 1.000, "target_rate": 100.0, "planned_events": 100.0, "events": 100)");
+  EXPECT_EQ(lines[3].substr(0, 40), R"({"elapsed_s": 3.520, "interval_s": 0.520)");
+  std::remove(path.c_str());
+}
+
+TEST(LatencyHistogram, SinceIsWhatCameAfter) {
+  LatencyHistogram earlier;
+  earlier.record(1ms);
+  LatencyHistogram later = earlier;
+  later.record(5ms);
+  later.record(5ms);
+  const LatencyHistogram delta = later.since(earlier);
+  EXPECT_EQ(delta.count(), 2U);
+  EXPECT_NEAR(ms(delta.percentile(0)), 5, 0.2);
+  uint64_t buckets = 0;
+  delta.for_each_bucket([&](uint64_t, uint64_t count) { buckets += count; });
+  EXPECT_EQ(buckets, 2U);
+}
+
+}  // namespace
+}  // namespace shop
