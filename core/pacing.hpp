@@ -130,6 +130,8 @@ class Pacer {
   [[nodiscard]] const Schedule& schedule() const noexcept { return m_schedule; }
   // Events claimed so far.
   [[nodiscard]] uint64_t claimed() const noexcept;
+  // Every event the limits allow has been claimed (the run went its whole length).
+  [[nodiscard]] bool exhausted() const noexcept { return m_limit != 0 && m_next.load() >= m_limit; }
 
  private:
   Schedule m_schedule;

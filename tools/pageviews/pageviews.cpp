@@ -98,7 +98,11 @@ class PageviewRun {
     }
     m_status.clear();
     // The last, partial interval ends with the sending; its deliveries are all in.
-    m_intervals.update(m_pacer.schedule(), m_send_end - m_start, stream_totals(m_send_end), true);
+    // A run that went the whole --duration (or the stages) reports up to its end, so the
+    // plans add up to the schedule's.
+    auto end = m_send_end - m_start;
+    if (m_pacer.exhausted() && !m_pacer.schedule().unpaced()) end = std::max(end, m_settings.stream.duration);
+    m_intervals.update(m_pacer.schedule(), end, stream_totals(m_send_end), true);
     return finish(purged);
   }
 

@@ -282,7 +282,11 @@ class PurchaseRun {
       const auto now = Clock::now();
       const Totals t = totals();
       const auto end = t.last_commit > m_start ? t.last_commit : now;
-      m_intervals.update(m_pacer.schedule(), end - m_start, stream_totals(t, end), true);
+      // A run that went the whole --duration (or the stages) reports up to its end, so
+      // the plans add up to the schedule's.
+      auto elapsed = end - m_start;
+      if (m_pacer.exhausted() && !m_pacer.schedule().unpaced()) elapsed = std::max(elapsed, m_settings.stream.duration);
+      m_intervals.update(m_pacer.schedule(), elapsed, stream_totals(t, end), true);
     }
     const Totals t = totals();
     const uint64_t purchases = t.outcome.rows + t.outcome.out_of_stock;
