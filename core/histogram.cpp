@@ -4,6 +4,8 @@
 #include <bit>
 #include <cmath>
 
+#include <fmt/format.h>
+
 namespace shop {
 
 // Values below 2^5 get a bucket each; above, each power of two is split into 32 buckets.
@@ -64,6 +66,46 @@ std::chrono::nanoseconds LatencyHistogram::percentile(double quantile) const noe
     if (seen >= rank) return std::chrono::nanoseconds(static_cast<int64_t>(std::min(upper_edge(i), m_max)));
   }
   return std::chrono::nanoseconds(static_cast<int64_t>(m_max));
+}
+
+std::string percentile_distribution(const LatencyHistogram& histogram, int ticks_per_half) {
+  constexpr double k_scale = 1e6;  // nanoseconds -> milliseconds
+  std::string out = fmt::format("{:>12} {:>14} {:>10} {:>14}\n\n", "Value", "Percentile", "TotalCount", "1/(1-Percentile)");
+  const uint64_t total = histogram.count();
+  double sum = 0;
+  double sum_of_squares = 0;
+  if (total > 0) {
+    double level = 0;  // percent
+    uint64_t seen = 0;
+    double last_value = 0;
+    histogram.for_each_bucket([&](uint64_t edge, uint64_t count) {
+      const double value = static_cast<double>(std::min<uint64_t>(edge, static_cast<uint64_t>(histogram.max().count())));
+      seen += count;
+      sum += value * static_cast<double>(count);
+      sum_of_squares += value * value * static_cast<double>(count);
+      last_value = value;
+      // Every level this bucket reaches, as PercentileIterator steps through them; in
+      // the last bucket only the first (AbstractHistogramIterator.hasNext() is false once
+      // every count is reached), then the 100% line.
+      while (100.0 * static_cast<double>(seen) / static_cast<double>(total) >= level) {
+        out += fmt::format("{:12.3f} {:2.12f} {:10d} {:14.2f}\n", value / k_scale, level / 100.0, seen,
+                           1.0 / (1.0 - level / 100.0));
+        const auto ticks = static_cast<double>(ticks_per_half) *
+                           std::pow(2.0, std::floor(std::log(100.0 / (100.0 - level)) / std::log(2.0)) + 1);
+        level += 100.0 / ticks;
+        if (seen == total) break;
+      }
+    });
+    out += fmt::format("{:12.3f} {:2.12f} {:10d}\n", last_value / k_scale, 1.0, total);
+  }
+  const double mean = total > 0 ? sum / static_cast<double>(total) : 0.0;
+  const double variance = total > 0 ? std::max(0.0, sum_of_squares / static_cast<double>(total) - mean * mean) : 0.0;
+  out += fmt::format("#[Mean    = {:12.3f}, StdDeviation   = {:12.3f}]\n", mean / k_scale, std::sqrt(variance) / k_scale);
+  out += fmt::format("#[Max     = {:12.3f}, Total count    = {:12d}]\n",
+                     static_cast<double>(histogram.max().count()) / k_scale, total);
+  out += fmt::format("#[Buckets = {:12d}, SubBuckets     = {:12d}]\n", LatencyHistogram::k_powers,
+                     LatencyHistogram::k_sub_buckets);
+  return out;
 }
 
 }  // namespace shop

@@ -4,6 +4,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <string>
 
 namespace shop {
 
@@ -32,7 +33,14 @@ class LatencyHistogram {
   [[nodiscard]] std::chrono::nanoseconds percentile(double quantile) const noexcept;
 
  private:
+  // Buckets and sub-buckets per power of two (the .hgrm footer names them).
   static constexpr int k_sub_bucket_bits = 5;
+
+ public:
+  static constexpr int k_sub_buckets = 1 << k_sub_bucket_bits;
+  static constexpr int k_powers = 64 - k_sub_bucket_bits + 1;
+
+ private:
   static constexpr int k_buckets = (64 - k_sub_bucket_bits + 1) << k_sub_bucket_bits;
   static size_t bucket_of(uint64_t value) noexcept;
   static uint64_t upper_edge(size_t bucket) noexcept;
@@ -41,5 +49,16 @@ class LatencyHistogram {
   uint64_t m_count = 0;
   uint64_t m_max = 0;
 };
+
+// The histogram in HdrHistogram's percentile-distribution text format (.hgrm), as
+// AbstractHistogram.outputPercentileDistribution writes it
+// (github.com/HdrHistogram/HdrHistogram, src/main/java/org/HdrHistogram/AbstractHistogram.java
+// and PercentileIterator.java): a header, then a line per percentile level ("%12.3f
+// %2.12f %10d %14.2f": value, level, count up to it, 1/(1-level)), the levels starting
+// at 0 and halving their distance to 100% every `ticks_per_half` (5) steps, a last line
+// at 100% without the last column, and the #[Mean/Max/Buckets] footer. Values in
+// milliseconds (the scaling ratio 1e6 from nanoseconds), each a bucket's upper edge (the
+// max for the last line); mean and deviation from the buckets.
+[[nodiscard]] std::string percentile_distribution(const LatencyHistogram& histogram, int ticks_per_half = 5);
 
 }  // namespace shop

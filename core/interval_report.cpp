@@ -56,6 +56,14 @@ std::string format_interval_json(const IntervalRecord& record) {
       record.reconnects, histogram);
 }
 
+void write_latency_histogram(const std::string& path, const LatencyHistogram& histogram) {
+  const std::string text = percentile_distribution(histogram);
+  std::FILE* file = std::fopen(path.c_str(), "w");
+  if (file == nullptr) throw Error(fmt::format("cannot write {} ({})", path, std::strerror(errno)));
+  const bool written = std::fwrite(text.data(), 1, text.size(), file) == text.size();
+  if (std::fclose(file) != 0 || !written) throw Error(fmt::format("cannot write {} ({})", path, std::strerror(errno)));
+}
+
 IntervalReporter::IntervalReporter(std::chrono::nanoseconds every, const std::string& jsonl_path)
     : m_every(every), m_lines(every > std::chrono::nanoseconds::zero()), m_path(jsonl_path) {
   if (!jsonl_path.empty()) {

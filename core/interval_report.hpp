@@ -50,6 +50,10 @@ struct IntervalRecord {
 //  "reconnects": ..., "histogram": [[upper_edge_ns, count], ...]}  (the histogram for merging reports)
 [[nodiscard]] std::string format_interval_json(const IntervalRecord& record);
 
+// Writes `histogram` as .hgrm text (percentile_distribution) to `path`; throws Error
+// naming the file when it cannot.
+void write_latency_histogram(const std::string& path, const LatencyHistogram& histogram);
+
 // Writes the reports of one run. Not thread-safe: one reporting thread calls it.
 class IntervalReporter {
  public:

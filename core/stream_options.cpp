@@ -40,6 +40,9 @@ void add_stream_options(CLI::App& app, StreamOptions& options, std::string_view 
   app.add_option("--report-jsonl", options.report_jsonl,
                  "Write the same per interval as JSON lines to this file (each second without --report-interval)")
       ->type_name("PATH");
+  app.add_option("--latency-histogram", options.latency_histogram,
+                 "At the end, write the run's latency distribution here in HdrHistogram's text format (.hgrm)")
+      ->type_name("PATH");
 }
 
 std::string StreamSettings::rate_text() const {
@@ -89,6 +92,7 @@ StreamSettings parse_stream_options(const StreamOptions& options) {
     }
   }
   settings.report_jsonl = options.report_jsonl;
+  settings.latency_histogram = options.latency_histogram;
   settings.stream_seed = settings.instance.stream_seed(options.seed);
   return settings;
 }

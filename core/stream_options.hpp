@@ -27,9 +27,10 @@ struct StreamOptions {
   bool rate_given = false;      // --rate was on the command line (with --stages: the start)
   std::string report_interval = "";  // --report-interval D: a line per interval on stderr
   std::string report_jsonl = "";     // --report-jsonl PATH: the same as JSON lines
+  std::string latency_histogram = "";  // --latency-histogram PATH: the run's, as .hgrm text
 };
 
-// Adds the nine options; `events` names the events in the help ("purchases", "page views").
+// Adds the ten options; `events` names the events in the help ("purchases", "page views").
 void add_stream_options(CLI::App& app, StreamOptions& options, std::string_view events);
 
 struct StreamSettings {
@@ -39,6 +40,7 @@ struct StreamSettings {
   std::string stages_spec;    // --stages as given, for messages
   std::chrono::nanoseconds report_interval{0};  // 0: no interval lines
   std::string report_jsonl;
+  std::string latency_histogram;
   uint64_t count = 0;      // 0: no limit
   std::chrono::nanoseconds duration{0};
   std::optional<DailyCurve> curve;

@@ -180,7 +180,8 @@ stages() {
   # 2,500 = 12,500 page views planned, in four intervals of a second.
   topic=$(new_topic stages)
   expect_ok "a staged run exits 0" "$PAGEVIEWS" --topic "$topic" --stages 1s:4000,2s:4000,1s:1000 \
-    --report-interval 1s --report-jsonl "$report" --summary-json "$summary" 2>"$WORK_DIR/err"
+    --report-interval 1s --report-jsonl "$report" --summary-json "$summary" --latency-histogram "$WORK_DIR/run.hgrm" \
+    2>"$WORK_DIR/err"
   expect_eq "every planned page view was sent" 12500 "$(json_number "$summary" sent)"
   expect_eq "... and is in the topic" 12500 "$(kcat -C -b "$KAFKA_BROKERS" -t "$topic" -o beginning -e -q -m 10 | wc -l | tr -d ' ')"
   expect_eq "the report has one object per interval" 4 "$(wc -l <"$report" | tr -d ' ')"
@@ -202,6 +203,10 @@ print(" ".join(words))' "$report")
   expect_eq "the plans add up to the stages' 12,500" 12500 \
     "$(python3 -c 'import json, sys; print(round(sum(json.loads(l)["planned_events"] for l in open(sys.argv[1]))))' "$report")"
   expect_match "the report carries the delivery latency" '"latency_ms": \{"p50": [0-9.]+, "p99": [0-9.]+' "$(head -n 1 "$report")"
+  expect_match "--latency-histogram: HdrHistogram's text with every delivery" \
+    '#\[Max     = +[0-9.]+, Total count    = +12500\]' "$(cat "$WORK_DIR/run.hgrm")"
+  expect_eq "... its header as HdrHistogram writes it" "       Value     Percentile TotalCount 1/(1-Percentile)" \
+    "$(head -n 1 "$WORK_DIR/run.hgrm")"
   # Bad stages: a usage error naming the part.
   local err status=0
   err=$("$PAGEVIEWS" --topic "$topic" --stages 30s:1000,1m 2>&1 >/dev/null) || status=$?

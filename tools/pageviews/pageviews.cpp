@@ -103,6 +103,10 @@ class PageviewRun {
     auto end = m_send_end - m_start;
     if (m_pacer.exhausted() && !m_pacer.schedule().unpaced()) end = std::max(end, m_settings.stream.duration);
     m_intervals.update(m_pacer.schedule(), end, stream_totals(m_send_end), true);
+    if (!m_settings.stream.latency_histogram.empty()) {
+      write_latency_histogram(m_settings.stream.latency_histogram,
+                              m_producer ? m_producer->stats().latency : LatencyHistogram());
+    }
     return finish(purged);
   }
 

@@ -287,6 +287,7 @@ class PurchaseRun {
       auto elapsed = end - m_start;
       if (m_pacer.exhausted() && !m_pacer.schedule().unpaced()) elapsed = std::max(elapsed, m_settings.stream.duration);
       m_intervals.update(m_pacer.schedule(), elapsed, stream_totals(t, end), true);
+      if (!m_settings.stream.latency_histogram.empty()) write_latency_histogram(m_settings.stream.latency_histogram, t.latency);
     }
     const Totals t = totals();
     const uint64_t purchases = t.outcome.rows + t.outcome.out_of_stock;
