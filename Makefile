@@ -2,7 +2,8 @@
 #   make demo               the full stack in Docker, then a live view of the shop
 #   make down               stop the stack and delete its data
 #   make test               the test suite (scripts/test.sh: installs, builds, runs ctest)
-#   make stress-pageviews   one stream flat out against the stack's Kafka, with its rate
+#   make stress-pageviews   a staged load of page views against the stack's Kafka, with a
+#                           report per interval and its chart in stress-reports/
 #   make stress-purchases   the same for MySQL purchases
 .PHONY: demo demo-debezium down test stress-pageviews stress-purchases
 
