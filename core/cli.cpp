@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/error.hpp"
+#include "core/settings.hpp"
 #include "core/signals.hpp"
 #include "core/url.hpp"
 #include "core/version.hpp"
@@ -66,6 +67,22 @@ std::vector<std::string> split_comma_list(const std::string& text) {
     start = comma + 1;
   }
   return items;
+}
+
+void add_postgres_url_option(CLI::App& app, std::string& url) {
+  app.add_option("--url", url,
+                 fmt::format("Materialize or PostgreSQL URL (default: $DATABASE_URL, libpq's PG* variables, else {})",
+                             k_default_postgres_url))
+      ->type_name("URL");
+}
+
+void add_source_mode_option(CLI::App& app, std::string& mode, std::string_view polled) {
+  app.add_option("--mode", mode,
+                 fmt::format("subscribe (Materialize's SUBSCRIBE), poll (re-run {} and diff), or auto (subscribe on "
+                             "Materialize, else poll)",
+                             polled))
+      ->check(CLI::IsMember({"auto", "subscribe", "poll"}))
+      ->type_name("MODE");
 }
 
 void add_retry_for_option(CLI::App& app, std::string& duration) {

@@ -42,6 +42,12 @@ void add_report_options(CLI::App& app, ReportOptions& options);
 // Adds --mysql URL with the help text every MySQL tool shares (DESIGN.md's flag -> env
 // -> default; resolve it with mysql_url_from()).
 void add_mysql_option(CLI::App& app, std::string& url);
+// Adds --url URL for Materialize or PostgreSQL with the help text every such tool shares
+// (flag -> $DATABASE_URL -> libpq's PG* -> the compose default; resolve_postgres_url()).
+void add_postgres_url_option(CLI::App& app, std::string& url);
+// Adds --mode auto|subscribe|poll of the tools that follow a query (core/change_source:
+// resolve_source_mode); `polled` says what poll mode re-runs ("the query", "each view").
+void add_source_mode_option(CLI::App& app, std::string& mode, std::string_view polled);
 
 // Adds --retry-for D: how long a program that reconnects keeps trying (see Outage).
 void add_retry_for_option(CLI::App& app, std::string& duration);

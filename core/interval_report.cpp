@@ -64,8 +64,12 @@ void write_latency_histogram(const std::string& path, const LatencyHistogram& hi
   if (std::fclose(file) != 0 || !written) throw Error(fmt::format("cannot write {} ({})", path, std::strerror(errno)));
 }
 
-IntervalReporter::IntervalReporter(std::chrono::nanoseconds every, const std::string& jsonl_path)
-    : m_every(every), m_lines(every > std::chrono::nanoseconds::zero()), m_path(jsonl_path) {
+IntervalReporter::IntervalReporter(std::chrono::nanoseconds every, const std::string& jsonl_path,
+                                   std::string histogram_path)
+    : m_every(every),
+      m_lines(every > std::chrono::nanoseconds::zero()),
+      m_path(jsonl_path),
+      m_histogram_path(std::move(histogram_path)) {
   if (!jsonl_path.empty()) {
     m_file = std::fopen(jsonl_path.c_str(), "w");
     if (m_file == nullptr) throw Error(fmt::format("cannot write {} ({})", jsonl_path, std::strerror(errno)));
@@ -95,6 +99,13 @@ void IntervalReporter::update(const Schedule& schedule, std::chrono::nanoseconds
   m_last_elapsed = elapsed;
   // The next boundary on the grid of whole intervals, so late reports do not drift.
   while (m_next <= elapsed) m_next += m_every;
+}
+
+void IntervalReporter::finish(const Pacer& pacer, std::chrono::nanoseconds duration, std::chrono::nanoseconds elapsed,
+                              const StreamTotals& totals) {
+  if (pacer.exhausted() && !pacer.schedule().unpaced()) elapsed = std::max(elapsed, duration);
+  update(pacer.schedule(), elapsed, totals, true);
+  if (!m_histogram_path.empty()) write_latency_histogram(m_histogram_path, totals.latency);
 }
 
 }  // namespace shop

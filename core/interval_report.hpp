@@ -59,7 +59,9 @@ class IntervalReporter {
  public:
   // `every` 0: no lines on stderr (a JSONL file alone reports once a second).
   // `jsonl_path` "": no file. Throws Error when the file cannot be created.
-  IntervalReporter(std::chrono::nanoseconds every, const std::string& jsonl_path);
+  // `histogram_path` (--latency-histogram) "": none; else finish() writes it.
+  IntervalReporter(std::chrono::nanoseconds every, const std::string& jsonl_path,
+                   std::string histogram_path = {});
   ~IntervalReporter();
   IntervalReporter(const IntervalReporter&) = delete;
   IntervalReporter& operator=(const IntervalReporter&) = delete;
@@ -71,12 +73,18 @@ class IntervalReporter {
   // Reports the interval that ended now when its time has come (or `last`: the run's end,
   // whatever is left).
   void update(const Schedule& schedule, std::chrono::nanoseconds elapsed, const StreamTotals& totals, bool last = false);
+  // The run is over: its last, partial interval (up to the end of the schedule when the
+  // run went its whole `duration`, so the intervals' plans add up to the schedule's), and
+  // the whole run's latency histogram.
+  void finish(const Pacer& pacer, std::chrono::nanoseconds duration, std::chrono::nanoseconds elapsed,
+              const StreamTotals& totals);
 
  private:
   std::chrono::nanoseconds m_every{0};
   bool m_lines = false;
   std::FILE* m_file = nullptr;
   std::string m_path;
+  std::string m_histogram_path;
   std::chrono::nanoseconds m_last_elapsed{0};
   std::chrono::nanoseconds m_next{0};
   StreamTotals m_last;

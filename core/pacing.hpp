@@ -130,6 +130,13 @@ class Pacer {
   [[nodiscard]] const Schedule& schedule() const noexcept { return m_schedule; }
   // Events claimed so far.
   [[nodiscard]] uint64_t claimed() const noexcept;
+  // How far sending is behind the schedule `elapsed` into the run: the time since the
+  // next event to claim was due (0 when unpaced or on time). It grows during an outage
+  // or when the sink cannot keep up, unlike the lag of the last send.
+  [[nodiscard]] std::chrono::nanoseconds behind(std::chrono::nanoseconds elapsed) const noexcept {
+    if (m_schedule.unpaced()) return std::chrono::nanoseconds::zero();
+    return std::max(std::chrono::nanoseconds::zero(), elapsed - m_schedule.due(claimed()));
+  }
   // Every event the limits allow has been claimed (the run went its whole length).
   [[nodiscard]] bool exhausted() const noexcept { return m_limit != 0 && m_next.load() >= m_limit; }
 

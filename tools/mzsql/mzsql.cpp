@@ -397,10 +397,7 @@ void add_options(CLI::App& app, Options& options) {
       ->type_name("SQL")
       ->default_str("")
       ->allow_extra_args(false);
-  app.add_option("--url", options.url,
-                 fmt::format("Materialize or PostgreSQL URL (default: $DATABASE_URL, libpq's PG* variables, else {})",
-                             k_default_postgres_url))
-      ->type_name("URL");
+  add_postgres_url_option(app, options.url);
   app.add_option("--var", options.variables, "Fill ${NAME} and ${NAME:-default} (else from the environment)")
       ->type_name("NAME=VALUE")
       ->default_str("")

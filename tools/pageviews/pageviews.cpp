@@ -76,7 +76,7 @@ class PageviewRun {
         m_generator(options.users, options.items, options.product_share, settings.stream.stream_seed),
         m_pacer(settings.stream.make_pacer()),
         m_status(options.report.progress),
-        m_intervals(settings.stream.report_interval, settings.stream.report_jsonl) {
+        m_intervals(settings.stream.report_interval, settings.stream.report_jsonl, settings.stream.latency_histogram) {
     if (settings.to_kafka) {
       m_producer.emplace(settings.brokers, settings.properties, options.topic);
     } else {
@@ -98,15 +98,7 @@ class PageviewRun {
     }
     m_status.clear();
     // The last, partial interval ends with the sending; its deliveries are all in.
-    // A run that went the whole --duration (or the stages) reports up to its end, so the
-    // plans add up to the schedule's.
-    auto end = m_send_end - m_start;
-    if (m_pacer.exhausted() && !m_pacer.schedule().unpaced()) end = std::max(end, m_settings.stream.duration);
-    m_intervals.update(m_pacer.schedule(), end, stream_totals(m_send_end), true);
-    if (!m_settings.stream.latency_histogram.empty()) {
-      write_latency_histogram(m_settings.stream.latency_histogram,
-                              m_producer ? m_producer->stats().latency : LatencyHistogram());
-    }
+    m_intervals.finish(m_pacer, m_settings.stream.duration, m_send_end - m_start, stream_totals(m_send_end));
     return finish(purged);
   }
 
@@ -208,9 +200,7 @@ class PageviewRun {
   [[nodiscard]] StreamTotals stream_totals(Clock::time_point now) const {
     StreamTotals totals;
     totals.events = sent();
-    const auto& schedule = m_pacer.schedule();
-    totals.lag = schedule.unpaced() ? nanoseconds::zero()
-                                    : std::max(nanoseconds::zero(), (now - m_start) - schedule.due(m_pacer.claimed()));
+    totals.lag = m_pacer.behind(now - m_start);
     if (m_producer) {
       totals.errors = m_producer->stats().failed;
       totals.latency = m_producer->stats().latency;
@@ -226,12 +216,9 @@ class PageviewRun {
     const double rate = static_cast<double>(sent() - m_previous_report_sent) / to_seconds(now - m_previous_report_time);
     m_previous_report_sent = sent();
     m_previous_report_time = now;
-    const auto& schedule = m_pacer.schedule();
     // How far sending is behind the schedule right now (grows while the local queue is
     // full), not only the lag of the last send.
-    const auto behind = schedule.unpaced() || m_send_end != Clock::time_point{}
-                            ? nanoseconds::zero()
-                            : std::max(nanoseconds::zero(), (now - m_start) - schedule.due(m_pacer.claimed()));
+    const auto behind = m_send_end != Clock::time_point{} ? nanoseconds::zero() : m_pacer.behind(now - m_start);
     if (!m_producer) {
       m_status.update(fmt::format("{:.0f} views/s, written {}, lag {:.0f} ms", rate, m_written,
                                   to_ms(std::max(behind, m_last_lag))),

@@ -88,7 +88,7 @@ class PurchaseRun {
         m_generator(catalog, settings.stream.stream_seed),
         m_pacer(settings.stream.make_pacer()),
         m_stats(settings.connections),
-        m_intervals(settings.stream.report_interval, settings.stream.report_jsonl) {}
+        m_intervals(settings.stream.report_interval, settings.stream.report_jsonl, settings.stream.latency_histogram) {}
 
   int execute() {
     m_start = Clock::now();
@@ -241,9 +241,7 @@ class PurchaseRun {
     totals.events = t.outcome.rows + t.outcome.out_of_stock;
     totals.errors = t.unresolved_commits;
     totals.reconnects = t.reconnects;
-    const auto& schedule = m_pacer.schedule();
-    totals.lag = schedule.unpaced() ? nanoseconds::zero()
-                                    : std::max(nanoseconds::zero(), (now - m_start) - schedule.due(m_pacer.claimed()));
+    totals.lag = m_pacer.behind(now - m_start);
     totals.latency = t.latency;
     return totals;
   }
@@ -264,10 +262,7 @@ class PurchaseRun {
       previous_time = now;
       // How far sending is behind the schedule right now (grows during an outage or
       // when MySQL cannot keep up), not just the lag of the last commit.
-      const auto& schedule = m_pacer.schedule();
-      const auto behind = schedule.unpaced()
-                              ? nanoseconds::zero()
-                              : std::max(nanoseconds::zero(), (now - m_start) - schedule.due(m_pacer.claimed()));
+      const auto behind = m_pacer.behind(now - m_start);
       std::string line = fmt::format(
           "{:.1f} purchases/s, committed {}, out of stock {}, abandoned {}, commit p50 {:.1f} ms p99 {:.1f} ms, lag {:.0f} ms",
           rate, t.outcome.rows, t.outcome.out_of_stock, t.outcome.abandoned, to_ms(t.latency.percentile(0.5)),
@@ -278,18 +273,9 @@ class PurchaseRun {
   }
 
   int finish() {
-    {
-      const auto now = Clock::now();
-      const Totals t = totals();
-      const auto end = t.last_commit > m_start ? t.last_commit : now;
-      // A run that went the whole --duration (or the stages) reports up to its end, so
-      // the plans add up to the schedule's.
-      auto elapsed = end - m_start;
-      if (m_pacer.exhausted() && !m_pacer.schedule().unpaced()) elapsed = std::max(elapsed, m_settings.stream.duration);
-      m_intervals.update(m_pacer.schedule(), elapsed, stream_totals(t, end), true);
-      if (!m_settings.stream.latency_histogram.empty()) write_latency_histogram(m_settings.stream.latency_histogram, t.latency);
-    }
     const Totals t = totals();
+    const auto end = t.last_commit > m_start ? t.last_commit : Clock::now();
+    m_intervals.finish(m_pacer, m_settings.stream.duration, end - m_start, stream_totals(t, end));
     const uint64_t purchases = t.outcome.rows + t.outcome.out_of_stock;
     const auto window =
         m_pacer.schedule().window(purchases, (t.last_commit > m_start ? t.last_commit : Clock::now()) - m_start);

@@ -89,15 +89,8 @@ void add_options(CLI::App& app, Options& options) {
   app.add_option("--listen", options.listen,
                  "Address and port to serve on; 0.0.0.0:8080 serves every interface (port 0: any free one)")
       ->type_name("ADDR:PORT");
-  app.add_option("--url", options.url,
-                 fmt::format("Materialize or PostgreSQL URL (default: $DATABASE_URL, libpq's PG* variables, else {})",
-                             k_default_postgres_url))
-      ->type_name("URL");
-  app.add_option("--mode", options.mode,
-                 "subscribe (Materialize's SUBSCRIBE), poll (re-run each view and diff), or auto (subscribe on "
-                 "Materialize, else poll)")
-      ->check(CLI::IsMember({"auto", "subscribe", "poll"}))
-      ->type_name("MODE");
+  add_postgres_url_option(app, options.url);
+  add_source_mode_option(app, options.mode, "each view");
   app.add_option("--interval", options.interval, "Poll mode: re-read each view this often")->type_name("D");
   app.add_option("--views", options.views, "The views to serve (one subscription each, however many clients)")
       ->type_name("NAME,...");

@@ -161,15 +161,8 @@ void add_options(CLI::App& app, Options& options) {
   // unknown flag, hiding the actual mistake.
   app.add_option("query", options.query, "A SELECT query, or the name of a view (SELECT * FROM it)")
       ->type_name("QUERY|VIEW");
-  app.add_option("--url", options.url,
-                 fmt::format("Materialize or PostgreSQL URL (default: $DATABASE_URL, libpq's PG* variables, else {})",
-                             k_default_postgres_url))
-      ->type_name("URL");
-  app.add_option("--mode", options.mode,
-                 "subscribe (Materialize's SUBSCRIBE), poll (re-run the query and diff), or auto (subscribe on "
-                 "Materialize)")
-      ->check(CLI::IsMember({"auto", "subscribe", "poll"}))
-      ->type_name("MODE");
+  add_postgres_url_option(app, options.url);
+  add_source_mode_option(app, options.mode, "the query");
   app.add_option("--interval", options.interval, "Poll mode: re-run the query this often")->type_name("D");
   app.add_flag("--no-snapshot", options.no_snapshot, "Subscribe: only changes from now on, not the current result");
   app.add_option("--as-of", options.as_of, "Subscribe: start at this timestamp (AS OF)")->type_name("TS");
