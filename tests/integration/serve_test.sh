@@ -29,16 +29,7 @@ readonly MZSQL=${2:?$USAGE}
 readonly PART=${3:?$USAGE}
 readonly SSE="python3 $HARNESS_DIR/../serve/sse.py"
 [[ -x $SERVE ]] || die "not an executable: $SERVE"
-[[ -n ${DATABASE_URL:-} ]] || die "DATABASE_URL is not set (is the postgres fixture running?)"
-
-db=serve_test_${PART}_$$
-url=postgres://postgres@127.0.0.1:$(url_port "$DATABASE_URL")/$db
-admin() { PGCONNECT_TIMEOUT=5 psql -X -q -v ON_ERROR_STOP=1 -At "$DATABASE_URL" -c "$1"; }
-sql() { PGCONNECT_TIMEOUT=5 psql -X -q -v ON_ERROR_STOP=1 -At "$url" -c "$1"; }
-admin "DROP DATABASE IF EXISTS $db"
-admin "CREATE DATABASE $db"
-on_exit admin "DROP DATABASE IF EXISTS $db"
-admin "ALTER DATABASE $db SET log_statement = 'all'"
+postgres_test_database "serve_test_${PART}_$$"
 
 # start_serve ARGS...: starts shop-serve on a free port (in poll mode unless
 # SERVE_MODE_ARGS says otherwise); sets SERVE_PID and BASE.
@@ -104,16 +95,6 @@ while True:
     reply += chunk
 head, _, body = reply.partition(b"\r\n\r\n")
 print(head.split(b"\r\n")[0].decode(), len(body))' "${BASE##*:}" "$1"
-}
-
-expect_materialize_grammar() {
-  [[ -n ${SHOP_POSTGRES_LOG:-} && -r $SHOP_POSTGRES_LOG ]] || die "SHOP_POSTGRES_LOG is not a readable file (scripts/services.sh env sets it)"
-  local report
-  if report=$(python3 "$REPO_ROOT/tests/support/materialize_grammar.py" "$SHOP_POSTGRES_LOG" "$db" shop-serve 3); then
-    ok "$1: $report"
-  else
-    not_ok "$1: $report"
-  fi
 }
 
 api() {
@@ -301,7 +282,7 @@ time.sleep(30)' "${BASE##*:}" &
   "$SERVE" --url "$url" --mode poll --listen 127.0.0.1:0 --views no_such_view >/dev/null 2>"$WORK_DIR/missing.err" || code=$?
   expect_eq "a view that does not exist: exit 1" 1 "$code"
   expect_match "... with the server's message" 'shop-serve: error: .*no_such_view.* does not exist' "$(cat "$WORK_DIR/missing.err")"
-  expect_materialize_grammar "every statement shop-serve sent parses on Materialize"
+  expect_materialize_grammar "every statement shop-serve sent parses on Materialize" shop-serve
 }
 
 subscribe() {
@@ -342,7 +323,7 @@ subscribe() {
   expect_eq "subscribe: the rows now" '{"id": 1, "value": "A"}
 {"id": 3, "value": "c"}' "$(rows_of feed)"
   expect_match "subscribe: /metrics counts the reconnect" 'shop_serve_source_reconnects_total\{view="feed"\} 1' "$(body_of /metrics)"
-  expect_materialize_grammar "subscribe: every statement shop-serve sent parses on Materialize"
+  expect_materialize_grammar "subscribe: every statement shop-serve sent parses on Materialize" shop-serve
 }
 
 restart() {

@@ -17,29 +17,7 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/harness/lib.sh"
 readonly WATCH=${1:?usage: watch_test.sh SHOP_WATCH basic|subscribe|table|restart}
 readonly PART=${2:?usage: watch_test.sh SHOP_WATCH basic|subscribe|table|restart}
 [[ -x $WATCH ]] || die "not an executable: $WATCH"
-[[ -n ${DATABASE_URL:-} ]] || die "DATABASE_URL is not set (is the postgres fixture running?)"
-
-db=watch_test_${PART}_$$
-url=postgres://postgres@127.0.0.1:$(url_port "$DATABASE_URL")/$db
-admin() { PGCONNECT_TIMEOUT=5 psql -X -q -v ON_ERROR_STOP=1 -At "$DATABASE_URL" -c "$1"; }
-sql() { PGCONNECT_TIMEOUT=5 psql -X -q -v ON_ERROR_STOP=1 -At "$url" -c "$1"; }
-admin "DROP DATABASE IF EXISTS $db"
-admin "CREATE DATABASE $db"
-on_exit admin "DROP DATABASE IF EXISTS $db"
-# Every statement sent to the test database is logged, for the grammar check.
-admin "ALTER DATABASE $db SET log_statement = 'all'"
-
-# expect_materialize_grammar WHAT: every statement shop-watch sent to the test database
-# so far parses on Materialize (tests/support/materialize_grammar.py).
-expect_materialize_grammar() {
-  [[ -n ${SHOP_POSTGRES_LOG:-} && -r $SHOP_POSTGRES_LOG ]] || die "SHOP_POSTGRES_LOG is not a readable file (scripts/services.sh env sets it)"
-  local report
-  if report=$(python3 "$REPO_ROOT/tests/support/materialize_grammar.py" "$SHOP_POSTGRES_LOG" "$db" shop-watch 3); then
-    ok "$1: $report"
-  else
-    not_ok "$1: $report"
-  fi
-}
+postgres_test_database "watch_test_${PART}_$$"
 
 # wait_lines FILE N: until FILE has at least N lines (10 s at most).
 wait_lines() {
@@ -151,7 +129,7 @@ upsert	1	widget	8	2.50" "$(sed -n 3,4p "$WORK_DIR/keyed" | cut -f2-)"
   exit_after_head "poll" "$WATCH" --url "$url" --mode poll --interval 5s --format changes 'SELECT 1'
 
   # Poll mode is also what --mode poll sends to Materialize.
-  expect_materialize_grammar "poll mode sends only what Materialize parses"
+  expect_materialize_grammar "poll mode sends only what Materialize parses" shop-watch
 }
 
 # The SUBSCRIBE path. Each collection is a change log with a frontier (see
@@ -353,7 +331,7 @@ subscribe() {
   sql "INSERT INTO quiet_log VALUES (100, 1, 1, 10); UPDATE quiet_frontier SET upper = 101"
   exit_after_head "subscribe" "$WATCH" --url "$url" --format changes --subscribe-standin quiet_standin quiet
 
-  expect_materialize_grammar "subscribe mode sends only what Materialize parses"
+  expect_materialize_grammar "subscribe mode sends only what Materialize parses" shop-watch
 }
 
 # tmux_watch NAME COMMAND: runs shop-watch in a 100x20 tmux session; afterwards the pane

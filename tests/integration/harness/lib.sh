@@ -75,6 +75,35 @@ url_port() {
   printf '%s\n' "${rest%%/*}"
 }
 
+# postgres_test_database NAME: a fresh database NAME on the postgres fixture's server,
+# dropped on exit, with every statement logged (for expect_materialize_grammar). Sets
+# `db` and `url`; admin SQL runs on the server's own database, sql SQL on the new one.
+postgres_test_database() {
+  [[ -n ${DATABASE_URL:-} ]] || die "DATABASE_URL is not set (is the postgres fixture running?)"
+  admin() { PGCONNECT_TIMEOUT=5 psql -X -q -v ON_ERROR_STOP=1 -At "$DATABASE_URL" -c "$1"; }
+  # shellcheck disable=SC2317 # called by the tests, not here
+  sql() { PGCONNECT_TIMEOUT=5 psql -X -q -v ON_ERROR_STOP=1 -At "$url" -c "$1"; }
+  db=$1
+  url=postgres://postgres@127.0.0.1:$(url_port "$DATABASE_URL")/$db
+  admin "DROP DATABASE IF EXISTS $db"
+  admin "CREATE DATABASE $db"
+  on_exit admin "DROP DATABASE IF EXISTS $db"
+  admin "ALTER DATABASE $db SET log_statement = 'all'"
+}
+
+# expect_materialize_grammar WHAT PROGRAM: every statement PROGRAM (its libpq
+# application_name) sent to the test database `db` so far parses by Materialize's
+# grammar (tests/support/materialize_grammar.py, over PostgreSQL's statement log).
+expect_materialize_grammar() {
+  [[ -n ${SHOP_POSTGRES_LOG:-} && -r $SHOP_POSTGRES_LOG ]] || die "SHOP_POSTGRES_LOG is not a readable file (scripts/services.sh env sets it)"
+  local report
+  if report=$(python3 "$REPO_ROOT/tests/support/materialize_grammar.py" "$SHOP_POSTGRES_LOG" "$db" "$2" 3); then
+    ok "$1: $report"
+  else
+    not_ok "$1: $report"
+  fi
+}
+
 # on_exit COMMAND...: run at exit, last registered first (restart a stopped server, ...).
 on_exit() {
   local cmd
