@@ -19,7 +19,7 @@ CREATE INDEX IF NOT EXISTS warehouse_orders_summary_idx IN CLUSTER shop ON wareh
 
 -- Indexes are local to their cluster: a session on the default cluster (quickstart)
 -- does not use them (materialize.com/docs/concepts/indexes/). The demo's readers
--- (shop-watch, shop-restock's feed, the cli service, Metabase) log in as READER_ROLE, so
+-- (shop-watch, shop-restock's feed, shop-serve, the cli service, Metabase) log in as READER_ROLE, so
 -- its new sessions start on the demo's cluster (doc/user/content/sql/alter-role.md:
 -- a role's variables apply to new sessions). Another client: `SET cluster = shop;`, or
 -- `options=--cluster=shop` in its connection string.
