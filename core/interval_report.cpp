@@ -8,6 +8,7 @@
 #include "core/diagnostics.hpp"
 #include "core/duration.hpp"
 #include "core/error.hpp"
+#include "core/summary.hpp"
 
 namespace shop {
 
@@ -31,12 +32,17 @@ IntervalRecord make_interval(const Schedule& schedule, std::chrono::nanoseconds 
 }
 
 std::string format_interval_line(const IntervalRecord& record) {
+  std::string step;
+  if (record.step) {
+    step = fmt::format(" step {}", *record.step);
+    if (!record.step_verdict.empty()) step += " " + record.step_verdict;
+  }
   return fmt::format(
       "[ {:.1f}s ] target {} achieved {:.1f}/s ({} events) latency p50 {:.2f} ms p99 {:.2f} ms max {:.2f} ms errors {} "
-      "lag {:.0f} ms reconnects {}",
+      "lag {:.0f} ms reconnects {}{}",
       record.elapsed_s, record.target_rate ? fmt::format("{:.1f}/s", *record.target_rate) : std::string("max"),
       record.achieved_rate, record.events, to_ms(record.latency.percentile(0.5)), to_ms(record.latency.percentile(0.99)),
-      to_ms(record.latency.max()), record.errors, record.lag_ms, record.reconnects);
+      to_ms(record.latency.max()), record.errors, record.lag_ms, record.reconnects, step);
 }
 
 std::string format_interval_json(const IntervalRecord& record) {
@@ -46,14 +52,22 @@ std::string format_interval_json(const IntervalRecord& record) {
     histogram += fmt::format("[{}, {}]", edge, count);
   });
   histogram += ']';
+  std::string step;
+  if (record.step) {
+    step = fmt::format(", \"step\": {}", *record.step);
+    if (!record.step_verdict.empty()) {
+      step += ", \"step_verdict\": ";
+      append_json_string(step, record.step_verdict);
+    }
+  }
   return fmt::format(
       "{{\"elapsed_s\": {:.3f}, \"interval_s\": {:.3f}, \"target_rate\": {}, \"planned_events\": {:.1f}, "
       "\"events\": {}, \"achieved_rate\": {:.1f}, \"latency_ms\": {{\"p50\": {:.3f}, \"p99\": {:.3f}, \"max\": {:.3f}}}, "
-      "\"errors\": {}, \"lag_ms\": {:.1f}, \"reconnects\": {}, \"histogram\": {}}}",
+      "\"errors\": {}, \"lag_ms\": {:.1f}, \"reconnects\": {}{}, \"histogram\": {}}}",
       record.elapsed_s, record.interval_s, record.target_rate ? fmt::format("{:.1f}", *record.target_rate) : "null",
       record.planned_events, record.events, record.achieved_rate, to_ms(record.latency.percentile(0.5)),
       to_ms(record.latency.percentile(0.99)), to_ms(record.latency.max()), record.errors, record.lag_ms,
-      record.reconnects, histogram);
+      record.reconnects, step, histogram);
 }
 
 void write_latency_histogram(const std::string& path, const LatencyHistogram& histogram) {
@@ -87,7 +101,16 @@ void IntervalReporter::update(const Schedule& schedule, std::chrono::nanoseconds
   if (!enabled()) return;
   if (!last && elapsed < m_next) return;
   if (last && elapsed <= m_last_elapsed) return;
-  const IntervalRecord record = make_interval(schedule, m_last_elapsed, elapsed, m_last, totals);
+  IntervalRecord record = make_interval(schedule, m_last_elapsed, elapsed, m_last, totals);
+  record.step = m_step;
+  write(record);
+  m_last = totals;
+  m_last_elapsed = elapsed;
+  // The next boundary on the grid of whole intervals, so late reports do not drift.
+  while (m_next <= elapsed) m_next += m_every;
+}
+
+void IntervalReporter::write(const IntervalRecord& record) {
   if (m_lines) write_stderr_line(format_interval_line(record));
   if (m_file != nullptr) {
     const std::string line = format_interval_json(record) + '\n';
@@ -95,9 +118,17 @@ void IntervalReporter::update(const Schedule& schedule, std::chrono::nanoseconds
       throw Error(fmt::format("cannot write {} ({})", m_path, std::strerror(errno)));
     }
   }
+}
+
+void IntervalReporter::end_step(const Schedule& schedule, std::chrono::nanoseconds elapsed, const StreamTotals& totals,
+                                uint32_t step, std::string_view verdict) {
+  if (!enabled() || elapsed <= m_last_elapsed) return;
+  IntervalRecord record = make_interval(schedule, m_last_elapsed, elapsed, m_last, totals);
+  record.step = step;
+  record.step_verdict = verdict;
+  write(record);
   m_last = totals;
   m_last_elapsed = elapsed;
-  // The next boundary on the grid of whole intervals, so late reports do not drift.
   while (m_next <= elapsed) m_next += m_every;
 }
 

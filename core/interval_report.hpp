@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/histogram.hpp"
 #include "core/pacing.hpp"
@@ -37,17 +38,21 @@ struct IntervalRecord {
   uint64_t reconnects = 0;
   double lag_ms = 0;
   LatencyHistogram latency;       // this interval's latencies only
+  std::optional<uint32_t> step;   // --find-max: the step it belongs to
+  std::string step_verdict;       // --find-max: on a step's last interval, how the step ended
 };
 
 // The interval between two readings of the totals, against the schedule.
 [[nodiscard]] IntervalRecord make_interval(const Schedule& schedule, std::chrono::nanoseconds from,
                                            std::chrono::nanoseconds to, const StreamTotals& before,
                                            const StreamTotals& after);
-// "[ 10.0s ] target 1000.0/s achieved 998.0/s (998 events) latency p50 1.20 ms p99 3.40 ms max 5.60 ms errors 0 lag 0 ms reconnects 0"
+// "[ 10.0s ] target 1000.0/s achieved 998.0/s (998 events) latency p50 1.20 ms p99 3.40 ms max 5.60 ms errors 0 lag 0 ms reconnects 0",
+// with --find-max " step 3" at the end (" step 3 held" on the step's last interval)
 [[nodiscard]] std::string format_interval_line(const IntervalRecord& record);
 // {"elapsed_s": ..., "interval_s": ..., "target_rate": ... or null, "planned_events": ..., "events": ...,
 //  "achieved_rate": ..., "latency_ms": {"p50": ..., "p99": ..., "max": ...}, "errors": ..., "lag_ms": ...,
-//  "reconnects": ..., "histogram": [[upper_edge_ns, count], ...]}  (the histogram for merging reports)
+//  "reconnects": ..., "histogram": [[upper_edge_ns, count], ...]}  (the histogram for merging reports),
+// with --find-max also "step": N and, on a step's last interval, "step_verdict": "held" or why not
 [[nodiscard]] std::string format_interval_json(const IntervalRecord& record);
 
 // Writes `histogram` as .hgrm text (percentile_distribution) to `path`; throws Error
@@ -78,6 +83,11 @@ class IntervalReporter {
   // the whole run's latency histogram.
   void finish(const Pacer& pacer, std::chrono::nanoseconds duration, std::chrono::nanoseconds elapsed,
               const StreamTotals& totals);
+  // --find-max: the step `step` ended now with `verdict`: its last interval ends here.
+  void end_step(const Schedule& schedule, std::chrono::nanoseconds elapsed, const StreamTotals& totals, uint32_t step,
+                std::string_view verdict);
+  // --find-max: the intervals from now on belong to `step` (the first is step 1).
+  void set_step(uint32_t step) noexcept { m_step = step; }
 
  private:
   std::chrono::nanoseconds m_every{0};
@@ -88,6 +98,8 @@ class IntervalReporter {
   std::chrono::nanoseconds m_last_elapsed{0};
   std::chrono::nanoseconds m_next{0};
   StreamTotals m_last;
+  std::optional<uint32_t> m_step;
+  void write(const IntervalRecord& record);
 };
 
 }  // namespace shop

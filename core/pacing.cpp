@@ -95,6 +95,35 @@ Schedule::Schedule(double start_rate, const std::vector<Stage>& stages, std::opt
   m_segments.push_back(Segment{t, std::numeric_limits<double>::infinity(), rate, rate, events});
 }
 
+Schedule Schedule::make_stepped(double first_rate) {
+  Schedule schedule(0);
+  schedule.m_steps = std::make_shared<StepTable>();
+  schedule.m_steps->append(Step{0, first_rate, 0});
+  return schedule;
+}
+
+bool Schedule::StepTable::append(const Step& step) noexcept {
+  const size_t size = m_size.load(std::memory_order_relaxed);
+  if (size == k_capacity) return false;
+  m_steps[size] = step;
+  m_size.store(size + 1, std::memory_order_release);
+  return true;
+}
+
+const Schedule::Step& Schedule::step_at_time(double seconds) const noexcept {
+  const StepTable& steps = *m_steps;
+  size_t index = steps.size() - 1;
+  while (index > 0 && steps[index].t0 > seconds) --index;  // the last steps are the ones asked for
+  return steps[index];
+}
+
+const Schedule::Step& Schedule::step_of_event(double events) const noexcept {
+  const StepTable& steps = *m_steps;
+  size_t index = steps.size() - 1;
+  while (index > 0 && steps[index].events0 > events) --index;
+  return steps[index];
+}
+
 double Schedule::segment_events(const Segment& segment, double seconds) const noexcept {
   const double t = std::min(seconds, segment.t1);
   if (t <= segment.t0) return segment.events0;
@@ -115,6 +144,7 @@ double Schedule::segment_events(const Segment& segment, double seconds) const no
 }
 
 double Schedule::rate_at(double seconds) const noexcept {
+  if (m_steps) return step_at_time(seconds).rate;
   const double factor = m_curve ? m_curve->factor(seconds) : 1.0;
   if (m_segments.empty()) return m_rate * factor;
   for (const Segment& segment : m_segments) {
@@ -129,6 +159,10 @@ double Schedule::rate_at(double seconds) const noexcept {
 
 double Schedule::events_at(double seconds) const noexcept {
   if (seconds <= 0) return 0;
+  if (m_steps) {
+    const Step& step = step_at_time(seconds);
+    return step.events0 + step.rate * (seconds - step.t0);
+  }
   if (m_segments.empty()) return m_rate * (m_curve ? m_curve->integral(seconds) : seconds);
   // The segment holding `seconds`: the last whose t0 is not after it.
   const auto after = std::upper_bound(m_segments.begin(), m_segments.end(), seconds,
@@ -169,6 +203,11 @@ double Schedule::staged_due(double events) const noexcept {
 
 std::chrono::nanoseconds Schedule::due(uint64_t index) const noexcept {
   if (index == 0) return std::chrono::nanoseconds::zero();
+  if (m_steps) {
+    const Step& step = step_of_event(static_cast<double>(index));
+    const double seconds = step.t0 + (static_cast<double>(index) - step.events0) / step.rate;
+    return std::chrono::nanoseconds(static_cast<int64_t>(std::llround(seconds * 1e9)));
+  }
   if (!m_segments.empty()) {
     const double seconds = staged_due(static_cast<double>(index));
     // Never (the rate went to 0 for good): later than any run.
@@ -214,7 +253,8 @@ bool SteadyClock::sleep_until(time_point deadline) {
 
 Pacer::Pacer(Schedule schedule, uint64_t count_limit, std::chrono::nanoseconds duration_limit)
     : m_schedule(schedule), m_limit(count_limit), m_duration_limit(duration_limit) {
-  if (duration_limit > std::chrono::nanoseconds::zero() && !m_schedule.unpaced()) {
+  // A stepped schedule's rates are not known in advance: its duration bounds the clock only.
+  if (duration_limit > std::chrono::nanoseconds::zero() && !m_schedule.unpaced() && !m_schedule.stepped()) {
     // A paced duration is a number of events: the ones due before it.
     const uint64_t within = m_schedule.events_before(duration_limit);
     m_limit = m_limit == 0 ? within : std::min(m_limit, within);
@@ -223,6 +263,7 @@ Pacer::Pacer(Schedule schedule, uint64_t count_limit, std::chrono::nanoseconds d
 }
 
 std::optional<Pacer::Claim> Pacer::claim(uint64_t batch, std::chrono::nanoseconds elapsed) noexcept {
+  if (m_closed.load()) return std::nullopt;
   // The duration is also a wall-clock bound: a sender that fell behind stops on time
   // instead of working through its backlog. A paced sender gets a little grace, so one
   // that woke up a moment late still sends the last events due within the duration.
@@ -237,6 +278,15 @@ std::optional<Pacer::Claim> Pacer::claim(uint64_t batch, std::chrono::nanosecond
     count = std::min(batch, m_limit - first);
   }
   return Claim{first, count, m_schedule.due(first + count - 1)};
+}
+
+bool Pacer::change_rate(double rate, std::chrono::nanoseconds elapsed) noexcept {
+  if (!m_schedule.m_steps) return false;
+  const double t0 = std::chrono::duration<double>(elapsed).count();
+  // Behind: start from the next event to claim (the backlog is dropped). Ahead (senders
+  // hold claims not yet due): from where the old rate had got, so no event is skipped.
+  const double events0 = std::min(static_cast<double>(claimed()), m_schedule.events_at(t0));
+  return m_schedule.m_steps->append(Schedule::Step{t0, rate, events0});
 }
 
 uint64_t Pacer::claimed() const noexcept {

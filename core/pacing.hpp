@@ -3,9 +3,11 @@
 // sends everything that is due on each wake-up, so the achieved rate matches the target
 // however long each send takes, and lag (now - due) shows when the sink cannot keep up.
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -54,7 +56,11 @@ class Schedule {
   // stage it stays at the last one's rate. The daily curve, if any, multiplies on top.
   // Still absolute: event i is due when the integral of the rate reaches i.
   Schedule(double start_rate, const std::vector<Stage>& stages, std::optional<DailyCurve> curve = std::nullopt);
-  [[nodiscard]] bool unpaced() const noexcept { return m_rate == 0 && m_segments.empty(); }
+  // --find-max: a flat rate that changes in steps while senders run (Pacer::change_rate);
+  // the first step runs at `first_rate` from the start. Copies share the steps.
+  [[nodiscard]] static Schedule make_stepped(double first_rate);
+  [[nodiscard]] bool unpaced() const noexcept { return m_rate == 0 && m_segments.empty() && !m_steps; }
+  [[nodiscard]] bool stepped() const noexcept { return m_steps != nullptr; }
   // The flat rate (0 for a staged schedule: see rate_at()).
   [[nodiscard]] double rate() const noexcept { return m_rate; }
   [[nodiscard]] bool staged() const noexcept { return !m_segments.empty(); }
@@ -85,10 +91,36 @@ class Schedule {
   [[nodiscard]] double segment_events(const Segment& segment, double seconds) const noexcept;
   [[nodiscard]] double staged_due(double events) const noexcept;
 
+  // A step of a stepped schedule: from t0 (seconds) the rate is `rate`, and event
+  // `events0` is due at t0. Written by one thread (the search) while senders read:
+  // a step is filled in before the count that publishes it is stored (release), and
+  // never changes after, so readers need no lock.
+  struct Step {
+    double t0, rate, events0;
+  };
+  class StepTable {
+   public:
+    static constexpr size_t k_capacity = 256;  // a search takes a few dozen steps
+    [[nodiscard]] size_t size() const noexcept { return m_size.load(std::memory_order_acquire); }
+    [[nodiscard]] const Step& operator[](size_t index) const noexcept { return m_steps[index]; }
+    // false when full.
+    bool append(const Step& step) noexcept;
+
+   private:
+    std::array<Step, k_capacity> m_steps{};
+    std::atomic<size_t> m_size{0};
+  };
+  // The step in force at `seconds` / the one event `events` falls in: the last published
+  // step starting at or before it.
+  [[nodiscard]] const Step& step_at_time(double seconds) const noexcept;
+  [[nodiscard]] const Step& step_of_event(double events) const noexcept;
+  friend class Pacer;  // appends steps
+
   double m_rate;
   std::optional<DailyCurve> m_curve;
   std::vector<Segment> m_segments;
   std::chrono::nanoseconds m_stages_duration{0};
+  std::shared_ptr<StepTable> m_steps;  // stepped schedules only
 };
 
 // Time source of a paced loop; tests inject a manual clock.
@@ -140,11 +172,21 @@ class Pacer {
   // Every event the limits allow has been claimed (the run went its whole length).
   [[nodiscard]] bool exhausted() const noexcept { return m_limit != 0 && m_next.load() >= m_limit; }
 
+  // A stepped schedule only (--find-max): from `elapsed` on, the rate is `rate`. Events
+  // due earlier and not yet claimed are dropped, not sent late: each step of a search
+  // starts without the backlog of the one before (which did not hold, or it would have
+  // none), so it measures its own rate. Claims already made keep their due times.
+  // False when the schedule has no room for another step. Called by one thread.
+  bool change_rate(double rate, std::chrono::nanoseconds elapsed) noexcept;
+  // No more claims: the run ends once the senders have sent what they hold.
+  void close() noexcept { m_closed.store(true); }
+
  private:
   Schedule m_schedule;
   uint64_t m_limit;  // 0: none
   std::chrono::nanoseconds m_duration_limit;
   std::atomic<uint64_t> m_next{0};
+  std::atomic<bool> m_closed{false};
 };
 
 // Capped exponential backoff for reconnects: initial, 2x, 4x, ... up to `cap`.

@@ -43,9 +43,20 @@ void add_stream_options(CLI::App& app, StreamOptions& options, std::string_view 
   app.add_option("--latency-histogram", options.latency_histogram,
                  "At the end, write the run's latency distribution here in HdrHistogram's text format (.hgrm)")
       ->type_name("PATH");
+  app.add_flag("--find-max", options.find_max,
+               "Search for the highest rate that holds: double the rate each step from --rate (default 100), then "
+               "bisect; a step holds when it achieves the target within 1% and its p99 is within --slo-p99");
+  app.add_option("--slo-p99", options.slo_p99, "With --find-max: the p99 latency a step may have (default 100ms)")
+      ->type_name("D");
+  app.add_option("--step-duration", options.step_duration, "With --find-max: how long each rate is held (default 10s)")
+      ->type_name("D");
+  app.add_option("--find-max-dir", options.find_max_dir,
+                 "With --find-max and --instance K/N: an empty directory all N share, where they agree on each step")
+      ->type_name("DIR");
 }
 
 std::string StreamSettings::rate_text() const {
+  if (find_max) return fmt::format("find-max from {:g}/s", find_max->start_rate);
   if (!stages.empty()) {
     return fmt::format("staged, {:.4g}/s on average over {} (--stages {}{})", target_rate, format_duration(duration),
                        stages_spec, start_rate > 0 ? fmt::format(" from {:g}/s", start_rate) : std::string());
@@ -53,10 +64,54 @@ std::string StreamSettings::rate_text() const {
   return target_rate > 0 ? fmt::format("{:g}/s", target_rate) : std::string("max");
 }
 
+namespace {
+
+FindMaxSettings parse_find_max(const StreamOptions& options, const Instance& instance) {
+  const auto conflict = [](std::string_view flag, std::string_view why) {
+    return UsageError(fmt::format("--find-max and {}: {}", flag, why));
+  };
+  if (!options.stages.empty()) throw conflict("--stages", "the search chooses the rates");
+  if (options.count != 0) throw conflict("--count", "the search decides how many events it takes");
+  if (!options.day_length.empty()) throw conflict("--day-length", "each step holds its rate flat");
+  if (options.rate_given && options.rate == "max") {
+    throw conflict("--rate max", "the search needs a rate to start from (--rate R, default 100)");
+  }
+  FindMaxSettings settings;
+  if (options.rate_given) settings.start_rate = parse_rate(options.rate, "--rate");
+  if (!options.slo_p99.empty()) {
+    settings.slo_p99 = parse_duration(options.slo_p99, "--slo-p99");
+    if (settings.slo_p99 <= std::chrono::nanoseconds::zero()) throw UsageError("--slo-p99: must be greater than 0");
+  }
+  if (!options.step_duration.empty()) {
+    settings.step_duration = parse_duration(options.step_duration, "--step-duration");
+    if (settings.step_duration < std::chrono::seconds(1)) throw UsageError("--step-duration: must be at least 1s");
+  }
+  if (instance.count > 1 && options.find_max_dir.empty()) {
+    throw UsageError(fmt::format("--find-max with --instance {}: give all {} instances the same --find-max-dir DIR",
+                                 instance.to_string(), instance.count));
+  }
+  if (instance.count == 1 && !options.find_max_dir.empty()) {
+    throw UsageError("--find-max-dir: only with --instance K/N and N above 1");
+  }
+  settings.directory = options.find_max_dir;
+  return settings;
+}
+
+}  // namespace
+
 StreamSettings parse_stream_options(const StreamOptions& options) {
+  if (!options.find_max) {
+    for (const auto& [flag, value] : {std::pair{"--slo-p99", &options.slo_p99}, std::pair{"--step-duration", &options.step_duration},
+                                      std::pair{"--find-max-dir", &options.find_max_dir}}) {
+      if (!value->empty()) throw UsageError(fmt::format("{}: only with --find-max", flag));
+    }
+  }
   StreamSettings settings;
   settings.instance = parse_instance(options.instance);
-  if (options.stages.empty()) {
+  if (options.find_max) {
+    settings.find_max = parse_find_max(options, settings.instance);
+    settings.target_rate = settings.instance.share(settings.find_max->start_rate);
+  } else if (options.stages.empty()) {
     settings.target_rate = settings.instance.share(parse_rate(options.rate, "--rate"));
   } else {
     // Stages share the load as a flat rate does: each instance runs 1/N of every stage.

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/find_max.hpp"
 #include "core/instance.hpp"
 #include "core/pacing.hpp"
 
@@ -28,9 +29,13 @@ struct StreamOptions {
   std::string report_interval = "";  // --report-interval D: a line per interval on stderr
   std::string report_jsonl = "";     // --report-jsonl PATH: the same as JSON lines
   std::string latency_histogram = "";  // --latency-histogram PATH: the run's, as .hgrm text
+  bool find_max = false;              // --find-max: search for the highest sustainable rate
+  std::string slo_p99 = "";           // --slo-p99 D (default 100ms)
+  std::string step_duration = "";     // --step-duration D (default 10s)
+  std::string find_max_dir = "";      // --find-max-dir DIR: where N instances agree on each step
 };
 
-// Adds the ten options; `events` names the events in the help ("purchases", "page views").
+// Adds the options; `events` names the events in the help ("purchases", "page views").
 void add_stream_options(CLI::App& app, StreamOptions& options, std::string_view events);
 
 struct StreamSettings {
@@ -46,8 +51,10 @@ struct StreamSettings {
   std::optional<DailyCurve> curve;
   Instance instance;
   uint64_t stream_seed = 0;  // this instance's random stream
+  std::optional<FindMaxSettings> find_max;  // rates of the shared load
 
   [[nodiscard]] Schedule make_schedule() const {
+    if (find_max) return Schedule::make_stepped(instance.share(find_max->start_rate));
     return stages.empty() ? Schedule(target_rate, curve) : Schedule(start_rate, stages, curve);
   }
   [[nodiscard]] Pacer make_pacer() const { return Pacer(make_schedule(), count, duration); }

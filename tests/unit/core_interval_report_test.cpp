@@ -75,6 +75,37 @@ TEST(IntervalReport, OneJsonObjectPerIntervalOnAFixedGrid) {
   std::remove(path.c_str());
 }
 
+TEST(IntervalReport, FindMaxStepsCutAndLabelTheIntervals) {
+  const std::string path = ::testing::TempDir() + "/interval_report_steps_test.jsonl";
+  const Schedule schedule(100);
+  {
+    IntervalReporter reporter(1s, path);
+    reporter.set_step(1);
+    StreamTotals totals;
+    totals.events = 100;
+    reporter.update(schedule, 1s, totals);
+    totals.events = 150;
+    reporter.end_step(schedule, 1500ms, totals, 1, "held");  // mid-interval: cut here
+    reporter.set_step(2);
+    totals.events = 200;
+    reporter.update(schedule, 2s, totals);
+    reporter.end_step(schedule, 2s, totals, 2, "fell behind");  // nothing since: no empty interval
+  }
+  std::ifstream file(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(file, line);) lines.push_back(line);
+  ASSERT_EQ(lines.size(), 3U);
+  EXPECT_NE(lines[0].find(R"("reconnects": 0, "step": 1, "histogram")"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[1].find(R"("interval_s": 0.500,)"), std::string::npos) << lines[1];
+  EXPECT_NE(lines[1].find(R"("step": 1, "step_verdict": "held", "histogram")"), std::string::npos) << lines[1];
+  EXPECT_NE(lines[2].find(R"("step": 2, "histogram")"), std::string::npos) << lines[2];
+  IntervalRecord record;
+  record.step = 3;
+  record.step_verdict = "p99 over the SLO";
+  EXPECT_EQ(format_interval_line(record).substr(format_interval_line(record).size() - 24), " step 3 p99 over the SLO");
+  std::remove(path.c_str());
+}
+
 TEST(LatencyHistogram, SinceIsWhatCameAfter) {
   LatencyHistogram earlier;
   earlier.record(1ms);

@@ -7,6 +7,7 @@
 using namespace std::chrono_literals;
 using shop::Pacer;
 using shop::Schedule;
+using shop::k_late_send_grace;
 
 namespace {
 
@@ -260,4 +261,43 @@ TEST(Stages, APacedRunSendsThePlannedCountPerSecond) {
     const double planned = schedule.events_at(static_cast<double>(second + 1)) - schedule.events_at(static_cast<double>(second));
     EXPECT_NEAR(static_cast<double>(per_second[second]), planned, 1.0) << "second " << second;
   }
+}// --find-max's schedule: flat steps the search appends while senders claim.
+TEST(SteppedSchedule, ARateChangeDropsTheBacklogButSkipsNothingAhead) {
+  Pacer pacer(Schedule::make_stepped(100), 0, std::chrono::nanoseconds::zero());
+  const Schedule& schedule = pacer.schedule();
+  EXPECT_TRUE(schedule.stepped());
+  EXPECT_FALSE(schedule.unpaced());
+  EXPECT_EQ(schedule.due(250), 2500ms);
+  EXPECT_DOUBLE_EQ(schedule.events_at(2.5), 250);
+  // Behind: by 10 s only 700 of the 1000 planned were claimed. The new step starts from
+  // the 700th, at 10 s; the 300 never claimed are not sent late.
+  for (int i = 0; i < 700; ++i) ASSERT_TRUE(pacer.claim(1, 0ms));
+  ASSERT_TRUE(pacer.change_rate(400, 10s));
+  EXPECT_EQ(schedule.due(700), 10s);
+  EXPECT_EQ(schedule.due(900), 10500ms);
+  EXPECT_DOUBLE_EQ(schedule.rate_at(9.9), 100);
+  EXPECT_DOUBLE_EQ(schedule.rate_at(10.1), 400);
+  EXPECT_DOUBLE_EQ(schedule.events_at(12) - schedule.events_at(11), 400);
+  EXPECT_EQ(pacer.claim(1, 10s)->due, 10s);  // the next claim: due now, not 3 s ago
+  EXPECT_EQ(pacer.behind(10s), 0ms);
+  // Ahead: at 11 s 700 + 400 = 1100 were planned and 1200 are claimed. The step starts
+  // from event 1100 at 11 s; the next to claim, 1200, is due 100 events later at 100/s.
+  while (pacer.claimed() < 1200) ASSERT_TRUE(pacer.claim(1, 10s));
+  ASSERT_TRUE(pacer.change_rate(100, 11s));
+  EXPECT_EQ(schedule.due(1100), 11s);
+  EXPECT_EQ(schedule.due(1200), 12s);
+  EXPECT_EQ(pacer.claim(1, 11s)->due, 12s);
+  // Closed: no more claims.
+  pacer.close();
+  EXPECT_FALSE(pacer.claim(1, 12s));
 }
+
+TEST(SteppedSchedule, ADurationBoundsTheClockOnly) {
+  Pacer pacer(Schedule::make_stepped(10), 0, 2s);
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(pacer.claim(1, 1s));  // far more than 2 s at 10/s
+  EXPECT_FALSE(pacer.claim(1, 2s + k_late_send_grace));
+  EXPECT_FALSE(pacer.exhausted());
+  EXPECT_FALSE(Pacer(Schedule(10), 0, 0ms).change_rate(20, 1s));  // not a stepped schedule
+}
+
+

@@ -40,5 +40,51 @@ TEST(StreamOptions, StagesWithDurationInstanceAndErrors) {
   EXPECT_DOUBLE_EQ(parse({}).target_rate, 20);
 }
 
+// The UsageError's text for these flags (empty: none).
+std::string usage_error(std::vector<std::string> args) {
+  try {
+    (void)parse(std::move(args));
+  } catch (const UsageError& error) {
+    return error.what();
+  }
+  return "";
+}
+
+TEST(StreamOptions, FindMaxStartsFromTheRateOrOneHundred) {
+  const auto plain = parse({"--find-max"});
+  ASSERT_TRUE(plain.find_max);
+  EXPECT_EQ(plain.find_max->start_rate, 100);
+  EXPECT_EQ(plain.find_max->slo_p99, 100ms);
+  EXPECT_EQ(plain.find_max->step_duration, 10s);
+  EXPECT_TRUE(plain.make_schedule().stepped());
+  EXPECT_EQ(plain.rate_text(), "find-max from 100/s");
+  const auto tuned = parse({"--find-max", "--rate", "500", "--slo-p99", "20ms", "--step-duration", "3s"});
+  EXPECT_EQ(tuned.find_max->start_rate, 500);
+  EXPECT_EQ(tuned.find_max->slo_p99, 20ms);
+  EXPECT_EQ(tuned.find_max->step_duration, 3s);
+  // Rates of the shared load; each instance runs its share.
+  const auto shared = parse({"--find-max", "--rate", "500", "--instance", "2/4", "--find-max-dir", "/tmp"});
+  EXPECT_EQ(shared.find_max->start_rate, 500);
+  EXPECT_EQ(shared.make_schedule().rate_at(0), 125);
+  EXPECT_EQ(shared.find_max->directory, "/tmp");
+}
+
+TEST(StreamOptions, FindMaxRefusesWhatItCannotHonour) {
+  EXPECT_EQ(usage_error({"--find-max", "--stages", "10s:100"}), "--find-max and --stages: the search chooses the rates");
+  EXPECT_EQ(usage_error({"--find-max", "--count", "10"}),
+            "--find-max and --count: the search decides how many events it takes");
+  EXPECT_EQ(usage_error({"--find-max", "--day-length", "1m"}), "--find-max and --day-length: each step holds its rate flat");
+  EXPECT_EQ(usage_error({"--find-max", "--rate", "max"}),
+            "--find-max and --rate max: the search needs a rate to start from (--rate R, default 100)");
+  EXPECT_EQ(usage_error({"--find-max", "--step-duration", "500ms"}), "--step-duration: must be at least 1s");
+  EXPECT_EQ(usage_error({"--find-max", "--slo-p99", "0s"}), "--slo-p99: must be greater than 0");
+  EXPECT_NE(usage_error({"--find-max", "--slo-p99", "fast"}), "");
+  EXPECT_EQ(usage_error({"--slo-p99", "20ms"}), "--slo-p99: only with --find-max");
+  EXPECT_EQ(usage_error({"--step-duration", "2s"}), "--step-duration: only with --find-max");
+  EXPECT_EQ(usage_error({"--find-max", "--instance", "1/2"}),
+            "--find-max with --instance 1/2: give all 2 instances the same --find-max-dir DIR");
+  EXPECT_EQ(usage_error({"--find-max", "--find-max-dir", "/tmp"}), "--find-max-dir: only with --instance K/N and N above 1");
+}
+
 }  // namespace
 }  // namespace shop

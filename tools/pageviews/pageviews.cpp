@@ -10,6 +10,7 @@
 #include "core/cli.hpp"
 #include "core/duration.hpp"
 #include "core/error.hpp"
+#include "core/find_max.hpp"
 #include "core/instance.hpp"
 #include "core/output.hpp"
 #include "core/interval_report.hpp"
@@ -77,6 +78,7 @@ class PageviewRun {
         m_pacer(settings.stream.make_pacer()),
         m_status(options.report.progress),
         m_intervals(settings.stream.report_interval, settings.stream.report_jsonl, settings.stream.latency_histogram) {
+    if (settings.stream.find_max) m_finder.emplace(*settings.stream.find_max, settings.stream.instance, m_pacer, m_intervals);
     if (settings.to_kafka) {
       m_producer.emplace(settings.brokers, settings.properties, options.topic);
     } else {
@@ -209,8 +211,9 @@ class PageviewRun {
   }
 
   void report_progress(Clock::time_point now) {
-    if (m_send_end == Clock::time_point{} && m_intervals.due(now - m_start)) {
-      m_intervals.update(m_pacer.schedule(), now - m_start, stream_totals(now));
+    if (m_send_end == Clock::time_point{}) {
+      if (m_finder && m_finder->due(now - m_start)) m_finder->update(now - m_start, stream_totals(now));
+      if (m_intervals.due(now - m_start)) m_intervals.update(m_pacer.schedule(), now - m_start, stream_totals(now));
     }
     if (!m_status.due(now)) return;
     const double rate = static_cast<double>(sent() - m_previous_report_sent) / to_seconds(now - m_previous_report_time);
@@ -291,8 +294,17 @@ class PageviewRun {
       info("  schedule lag max {:.0f} ms", to_ms(m_max_lag));
     }
     summary.set("error", failure);
+    std::string search_failure;
+    if (m_finder) {
+      try {
+        m_finder->report(summary);
+      } catch (const Error& error) {  // no rate held: still a summary to write
+        search_failure = error.what();
+      }
+    }
     if (!m_options.report.summary_json.empty()) summary.write_json_file(m_options.report.summary_json);
     if (!failure.empty()) throw Error(failure);
+    if (!search_failure.empty()) throw Error(search_failure);
     return 0;
   }
 
@@ -303,6 +315,7 @@ class PageviewRun {
   Pacer m_pacer;
   StatusLine m_status;
   IntervalReporter m_intervals;
+  std::optional<RateFinder> m_finder;  // --find-max
   std::optional<KafkaProducer> m_producer;
   std::optional<StdoutWriter> m_stdout;
   Clock::time_point m_start{};

@@ -13,6 +13,7 @@
 #include "core/cli.hpp"
 #include "core/duration.hpp"
 #include "core/error.hpp"
+#include "core/find_max.hpp"
 #include "core/histogram.hpp"
 #include "core/interval_report.hpp"
 #include "core/instance.hpp"
@@ -88,13 +89,20 @@ class PurchaseRun {
         m_generator(catalog, settings.stream.stream_seed),
         m_pacer(settings.stream.make_pacer()),
         m_stats(settings.connections),
-        m_intervals(settings.stream.report_interval, settings.stream.report_jsonl, settings.stream.latency_histogram) {}
+        m_intervals(settings.stream.report_interval, settings.stream.report_jsonl, settings.stream.latency_histogram) {
+    if (settings.stream.find_max) m_finder.emplace(*settings.stream.find_max, settings.stream.instance, m_pacer, m_intervals);
+  }
 
   int execute() {
     m_start = Clock::now();
     std::vector<std::thread> workers;
     for (size_t i = 0; i < m_settings.connections; ++i) workers.emplace_back([this, i] { worker(i); });
-    report_progress_until_done();
+    try {
+      report_progress_until_done();
+    } catch (const Error& error) {  // a report that cannot be written: the workers stop, then it is reported
+      fail(error.what());
+      while (m_finished_workers.load() < m_settings.connections) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
     for (auto& worker : workers) worker.join();
     return finish();
   }
@@ -253,6 +261,7 @@ class PurchaseRun {
     while (m_finished_workers.load() < m_settings.connections) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
       const auto now = Clock::now();
+      if (m_finder && m_finder->due(now - m_start)) m_finder->update(now - m_start, stream_totals(totals(), now));
       if (m_intervals.due(now - m_start)) m_intervals.update(m_pacer.schedule(), now - m_start, stream_totals(totals(), now));
       if (!status.due(now)) continue;
       const Totals t = totals();
@@ -319,9 +328,18 @@ class PurchaseRun {
         .set("batch", uint64_t{m_settings.batch})
         .set("instance", m_settings.stream.instance.to_string())
         .set("error", m_failure);
+    std::string search_failure;
+    if (m_finder) {
+      try {
+        m_finder->report(summary);
+      } catch (const Error& error) {  // no rate held: still a summary to write
+        search_failure = error.what();
+      }
+    }
     if (!m_options.report.summary_json.empty()) summary.write_json_file(m_options.report.summary_json);
 
     if (!m_failure.empty()) throw Error(m_failure);
+    if (!search_failure.empty()) throw Error(search_failure);
     if (t.unresolved_commits > 0) {
       throw Error(fmt::format("stopped during an outage with {} COMMIT(s) unresolved: the counts above may miss up "
                               "to {} batch(es)",
@@ -336,6 +354,7 @@ class PurchaseRun {
   Pacer m_pacer;
   std::vector<WorkerStats> m_stats;
   IntervalReporter m_intervals;
+  std::optional<RateFinder> m_finder;  // --find-max
   Clock::time_point m_start{};
   std::atomic<uint32_t> m_finished_workers{0};
   std::mutex m_failure_mutex;
