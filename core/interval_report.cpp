@@ -129,7 +129,9 @@ void IntervalReporter::end_step(const Schedule& schedule, std::chrono::nanosecon
   write(record);
   m_last = totals;
   m_last_elapsed = elapsed;
-  while (m_next <= elapsed) m_next += m_every;
+  // The next step's intervals count from its start, so every instance of a shared search
+  // cuts each step alike (scripts/merge-reports.sh pairs them by their place in the step).
+  m_next = elapsed + m_every;
 }
 
 void IntervalReporter::finish(const Pacer& pacer, std::chrono::nanoseconds duration, std::chrono::nanoseconds elapsed,

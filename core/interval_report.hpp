@@ -83,7 +83,8 @@ class IntervalReporter {
   // the whole run's latency histogram.
   void finish(const Pacer& pacer, std::chrono::nanoseconds duration, std::chrono::nanoseconds elapsed,
               const StreamTotals& totals);
-  // --find-max: the step `step` ended now with `verdict`: its last interval ends here.
+  // --find-max: the step `step` ended now with `verdict`: its last interval ends here,
+  // and the next step's intervals are counted from now.
   void end_step(const Schedule& schedule, std::chrono::nanoseconds elapsed, const StreamTotals& totals, uint32_t step,
                 std::string_view verdict);
   // --find-max: the intervals from now on belong to `step` (the first is step 1).

@@ -131,7 +131,7 @@ service_pid() {
   case $svc in
     mariadb)
       pid=$(read_first_line "$dir/mariadbd.pid")
-      pid_alive "$pid" "$dir/data" && printf '%s\n' "$pid"
+      pid_alive "$pid" "$(mariadb_data_dir "$dir")" && printf '%s\n' "$pid"
       ;;
     postgres)
       pid=$(read_first_line "$dir/data/postmaster.pid")

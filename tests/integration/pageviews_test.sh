@@ -7,11 +7,14 @@
 #                                             broker down: registered with RESOURCE_LOCK kafka)
 #   pageviews_test.sh SHOP_PAGEVIEWS stages   a staged load (--stages) with interval
 #                                             reports (--report-interval, --report-jsonl)
+#   pageviews_test.sh SHOP_PAGEVIEWS find_max two instances searching together
+#                                             (--find-max --find-max-dir), their reports
+#                                             merged by scripts/merge-reports.sh
 # shellcheck source-path=SCRIPTDIR source=harness/lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/harness/lib.sh"
 
-readonly PAGEVIEWS=${1:?usage: pageviews_test.sh SHOP_PAGEVIEWS basic|faults|stages}
-readonly PART=${2:?usage: pageviews_test.sh SHOP_PAGEVIEWS basic|faults|stages}
+readonly PAGEVIEWS=${1:?usage: pageviews_test.sh SHOP_PAGEVIEWS basic|faults|stages|find_max}
+readonly PART=${2:?usage: pageviews_test.sh SHOP_PAGEVIEWS basic|faults|stages|find_max}
 [[ -x $PAGEVIEWS ]] || die "not an executable: $PAGEVIEWS"
 [[ -n ${KAFKA_BROKERS:-} ]] || die "KAFKA_BROKERS is not set (is the kafka fixture running?)"
 command -v kcat >/dev/null || die "kcat not found (apt-get install -y kcat)"
@@ -214,9 +217,66 @@ print(" ".join(words))' "$report")
   expect_match "... naming it" "^shop-pageviews: error: --stages: stage 2 '1m': no ':'" "$err"
 }
 
+find_max() {
+  local topic dir=$WORK_DIR/find-max k
+  # Two instances share the load: steps of 1 s from 1,000/s, doubling while the dev
+  # broker holds (it holds 4,000/s easily), bounded by --duration to three steps.
+  topic=$(new_topic find-max)
+  mkdir -p "$dir"
+  local -a pids=()
+  for k in 1 2; do
+    "$PAGEVIEWS" --topic "$topic" --instance "$k/2" --find-max --find-max-dir "$dir" --rate 1000 --step-duration 1s \
+      --duration 3500ms --report-interval 500ms --report-jsonl "$WORK_DIR/report-$k.jsonl" \
+      --summary-json "$WORK_DIR/summary-$k.json" 2>"$WORK_DIR/err-$k" &
+    pids+=($!)
+  done
+  for k in 1 2; do
+    local status=0
+    wait "${pids[k - 1]}" || status=$?
+    expect_eq "instance $k/2 exits 0" 0 "$status"
+  done
+  cat "$WORK_DIR/err-1" >&2
+  expect_eq "both ran the same steps with the same verdicts" \
+    "$(grep '^find-max: step' "$WORK_DIR/err-1" | sed 's/: achieved.*//')" \
+    "$(grep '^find-max: step' "$WORK_DIR/err-2" | sed 's/: achieved.*//')"
+  expect_eq "... three of them" 3 "$(grep -c '^find-max: step' "$WORK_DIR/err-2")"
+  expect_match "... doubling the shared rate" \
+    "step 1 at 1000/s held.*step 2 at 2000/s held.*step 3 at 4000/s held" "$(tr '\n' ' ' <"$WORK_DIR/err-1")"
+  for k in 1 2; do
+    expect_eq "instance $k/2: the highest rate that held, of the shared load" 4000 \
+      "$(json_number "$WORK_DIR/summary-$k.json" find_max_rate)"
+  done
+  expect_match "the search was cut short by --duration, and says so" \
+    "the highest rate that held is 4000/s .*\(the search stopped after 3 step\(s\)" "$(cat "$WORK_DIR/err-1")"
+  local sent=$(($(json_number "$WORK_DIR/summary-1.json" sent) + $(json_number "$WORK_DIR/summary-2.json" sent)))
+  expect_eq "every page view sent is in the topic" "$sent" \
+    "$(kcat -C -b "$KAFKA_BROKERS" -t "$topic" -o beginning -e -q | wc -l | tr -d ' ')"
+  # The merged report: the shared load per interval. Each step's last interval sums both
+  # instances' shares to the step's rate.
+  "$REPO_ROOT/scripts/merge-reports.sh" "$WORK_DIR/report-1.jsonl" "$WORK_DIR/report-2.jsonl" >"$WORK_DIR/merged.jsonl"
+  local check
+  check=$(python3 -c '
+import json, sys
+merged = [json.loads(l) for l in open(sys.argv[1])]
+ends = [r for r in merged if "step_verdict" in r]
+print(" ".join("%d:%s:%g:%d" % (r["step"], r["step_verdict"], round(r["target_rate"]), r["instances"]) for r in ends))
+events = sum(r["events"] for r in merged)
+singles = [json.loads(l) for f in sys.argv[2:] for l in open(f)]
+print(events == sum(r["events"] for r in singles))' "$WORK_DIR/merged.jsonl" "$WORK_DIR/report-1.jsonl" "$WORK_DIR/report-2.jsonl")
+  expect_eq "merged: each step ends with its verdict at the shared rate, from both" \
+    "1:held:1000:2 2:held:2000:2 3:held:4000:2" "$(head -n 1 <<<"$check")"
+  expect_eq "... and no event is lost or counted twice" True "$(tail -n 1 <<<"$check")"
+  # A directory with this instance's files from before is refused.
+  local err status=0
+  err=$("$PAGEVIEWS" --topic "$topic" --instance 1/2 --find-max --find-max-dir "$dir" 2>&1 >/dev/null) || status=$?
+  expect_eq "a used --find-max-dir: exit 1" 1 "$status"
+  expect_match "... saying why" "is from an earlier run: give each run an empty directory" "$err"
+}
+
 case $PART in
   basic) basic ;;
   faults) faults ;;
   stages) stages ;;
-  *) die "unknown part '$PART' (expected basic, faults or stages)" ;;
+  find_max) find_max ;;
+  *) die "unknown part '$PART' (expected basic, faults, stages or find_max)" ;;
 esac

@@ -1,5 +1,7 @@
 // shop-purchases against a real MariaDB from the harness: exact accounting, the stock
 // invariant, out of stock, a server restart under a running stream, SIGINT, bad input.
+#include <fmt/format.h>
+
 #include <thread>
 
 #include "mysql_test_support.hpp"
@@ -166,6 +168,53 @@ TEST_F(PurchasesTest, BadInputIsAOneLineErrorWithTheRightStatus) {
   result = purchases("--count 1");  // tables but no rows
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_NE(result.err.find("not seeded (no items): run shop-seed first"), std::string::npos) << result.err;
+}
+
+// --find-max against the real server: with one connection and one purchase per
+// transaction, the highest rate that holds (achieved within 1%, p99 within 100 ms) is
+// within a quarter of what the same setup does flat out. It measures, so its own ctest
+// entry runs it with nothing else on the server.
+TEST_F(PurchasesTest, Alone_FindMaxIsWithinAQuarterOfFlatOut) {
+  seed("--users 2000 --items 500");
+  const auto flat_out = purchases("--connections 1 --batch 1 --rate max --duration 5s");
+  ASSERT_EQ(flat_out.exit_code, 0) << flat_out.err;
+  const double flat_rate = std::stod(json_field(summary(), "achieved_rate"));
+
+  seed("--users 2000 --items 500");
+  const auto before = snapshot();
+  const std::string report = temp_path("find_max_report.jsonl");
+  const auto found = purchases("--connections 1 --batch 1 --find-max --step-duration 2s --report-jsonl " + report);
+  ASSERT_EQ(found.exit_code, 0) << found.err;
+  const double found_rate = std::stod(json_field(summary(), "find_max_rate"));
+  EXPECT_EQ(json_field(summary(), "find_max_finished"), "true") << summary();
+  EXPECT_GT(found_rate, 0.75 * flat_rate) << "flat out " << flat_rate << "/s\n" << found.err;
+  EXPECT_LT(found_rate, 1.25 * flat_rate) << "flat out " << flat_rate << "/s\n" << found.err;
+  EXPECT_LT(std::stod(json_field(summary(), "find_max_p99_ms")), 100.0) << summary();
+  expect_exact(before, snapshot());  // a search is still an exact stream
+
+  // Every step has a line on stderr and ends an interval of the report with its verdict.
+  const uint64_t steps = summary_count("find_max_steps");
+  EXPECT_GE(steps, 5u);  // doubling from 100/s to past the flat-out rate, then bisecting
+  size_t step_lines = 0;
+  for (size_t at = 0; (at = found.err.find("find-max: step ", at)) != std::string::npos; ++at) ++step_lines;
+  EXPECT_EQ(step_lines, steps) << found.err;
+  EXPECT_NE(found.err.find(fmt::format("find-max: the highest rate that held is {:g}/s", found_rate)), std::string::npos)
+      << found.err;
+  const std::string jsonl = read_file(report);
+  size_t verdicts = 0;
+  for (size_t at = 0; (at = jsonl.find("\"step_verdict\": ", at)) != std::string::npos; ++at) ++verdicts;
+  EXPECT_EQ(verdicts, steps);
+  EXPECT_NE(jsonl.find("\"step\": 1, "), std::string::npos);
+  std::remove(report.c_str());
+}
+
+TEST_F(PurchasesTest, FindMaxBadInputIsAUsageError) {
+  for (const std::string args : {"--find-max --stages 1s:10", "--find-max --rate max", "--find-max --count 5",
+                                 "--slo-p99 5ms", "--find-max --step-duration 10ms", "--find-max --instance 1/2"}) {
+    const auto result = run_shell(std::string(SHOP_PURCHASES_BINARY) + " " + args);
+    EXPECT_EQ(result.exit_code, 2) << args << ": " << result.err;
+    EXPECT_EQ(line_count(result.err), 1u) << args << ": " << result.err;
+  }
 }
 
 // Restarts the server: its own ctest entry holding the mariadb lock runs it alone.

@@ -88,17 +88,24 @@ TEST(IntervalReport, FindMaxStepsCutAndLabelTheIntervals) {
     reporter.end_step(schedule, 1500ms, totals, 1, "held");  // mid-interval: cut here
     reporter.set_step(2);
     totals.events = 200;
-    reporter.update(schedule, 2s, totals);
-    reporter.end_step(schedule, 2s, totals, 2, "fell behind");  // nothing since: no empty interval
+    EXPECT_FALSE(reporter.due(2s));  // step 2's intervals count from its start: 1.5 s
+    EXPECT_TRUE(reporter.due(2500ms));
+    totals.events = 250;
+    reporter.update(schedule, 2500ms, totals);
+    reporter.end_step(schedule, 2500ms, totals, 2, "fell behind");  // nothing since: no empty interval
+    totals.events = 300;
+    reporter.end_step(schedule, 3s, totals, 3, "held");
   }
   std::ifstream file(path);
   std::vector<std::string> lines;
   for (std::string line; std::getline(file, line);) lines.push_back(line);
-  ASSERT_EQ(lines.size(), 3U);
+  ASSERT_EQ(lines.size(), 4U);
   EXPECT_NE(lines[0].find(R"("reconnects": 0, "step": 1, "histogram")"), std::string::npos) << lines[0];
   EXPECT_NE(lines[1].find(R"("interval_s": 0.500,)"), std::string::npos) << lines[1];
   EXPECT_NE(lines[1].find(R"("step": 1, "step_verdict": "held", "histogram")"), std::string::npos) << lines[1];
+  EXPECT_NE(lines[2].find(R"("interval_s": 1.000,)"), std::string::npos) << lines[2];
   EXPECT_NE(lines[2].find(R"("step": 2, "histogram")"), std::string::npos) << lines[2];
+  EXPECT_NE(lines[3].find(R"("step": 3, "step_verdict": "held", "histogram")"), std::string::npos) << lines[3];
   IntervalRecord record;
   record.step = 3;
   record.step_verdict = "p99 over the SLO";
