@@ -134,6 +134,9 @@ namespace {
 // before may still be completing.
 nanoseconds settle_time(nanoseconds step_duration) { return step_duration / 10; }
 
+// How often an instance that has reported a step looks for the others' files.
+constexpr nanoseconds k_peer_check_interval = std::chrono::milliseconds(20);
+
 // How long the instances wait for each other at the end of a step before giving up.
 nanoseconds peer_timeout(nanoseconds step_duration) {
   return std::max<nanoseconds>(std::chrono::seconds(30), 3 * step_duration);
@@ -186,7 +189,7 @@ std::string RateFinder::step_file(uint32_t step, uint32_t instance) const {
 
 bool RateFinder::due(nanoseconds elapsed) const noexcept {
   if (m_search.finished()) return false;
-  if (m_waiting) return true;
+  if (m_waiting) return elapsed >= m_next_peer_check;
   if (!m_settled_at) return elapsed >= m_step_start + settle_time(m_settings.step_duration);
   return elapsed >= m_step_start + m_settings.step_duration;
 }
@@ -204,6 +207,7 @@ std::optional<StepMeasurement> RateFinder::shared_measurement(const StepMeasurem
     const std::string path = step_file(m_step, instance);
     const auto text = read_whole_file(path);
     if (!text) {
+      m_next_peer_check = elapsed + k_peer_check_interval;
       if (elapsed - m_waiting_since > peer_timeout(m_settings.step_duration)) {
         throw Error(fmt::format("--find-max: instance {}/{} did not report step {} within {} ({} is missing)",
                                 instance, m_instance.count, m_step,
@@ -280,7 +284,9 @@ void RateFinder::report(Summary& summary) const {
   summary.set("find_max_rate", best ? best->measured.target_rate : 0.0)
       .set("find_max_p99_ms", best ? to_ms(best->measured.latency.percentile(0.99)) : 0.0)
       .set("find_max_steps", static_cast<uint64_t>(m_search.steps().size()))
-      .set("find_max_finished", m_search.finished());
+      .set("find_max_finished", m_search.finished())
+      .set("find_max_slo_p99_ms", to_ms(m_settings.slo_p99))
+      .set("find_max_step_seconds", std::chrono::duration<double>(m_settings.step_duration).count());
   const std::string unfinished =
       m_search.finished() ? std::string()
                           : fmt::format(" (the search stopped after {} step(s), before it narrowed to {:g}%)",

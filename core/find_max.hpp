@@ -105,7 +105,8 @@ class RateFinder {
   [[nodiscard]] bool finished() const noexcept { return m_search.finished(); }
 
   // The result on stderr and in the summary (find_max_rate, find_max_p99_ms,
-  // find_max_steps, find_max_finished). Throws Error when no step held.
+  // find_max_steps, find_max_finished, find_max_slo_p99_ms, find_max_step_seconds).
+  // Throws Error when no step held.
   void report(Summary& summary) const;
 
  private:
@@ -126,6 +127,7 @@ class RateFinder {
   StreamTotals m_baseline;
   std::optional<StepMeasurement> m_waiting;  // this instance's figures, the others' not all in
   std::chrono::nanoseconds m_waiting_since{0};
+  std::chrono::nanoseconds m_next_peer_check{0};
 };
 
 }  // namespace shop

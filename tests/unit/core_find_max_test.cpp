@@ -273,6 +273,36 @@ TEST(RateFinder, InstancesAgreeOnEveryStepThroughTheDirectory) {
   std::filesystem::remove_all(directory);
 }
 
+TEST(RateFinder, AnInstanceThatNeverReportsIsAnErrorAfterTheTimeout) {
+  Quiet quiet;
+  const auto directory = std::filesystem::temp_directory_path() / fmt::format("find_max_test_alone_{}", ::getpid());
+  std::filesystem::remove_all(directory);
+  std::filesystem::create_directories(directory);
+  FindMaxSettings settings;
+  settings.directory = directory.string();
+  settings.step_duration = seconds(2);
+  Pacer pacer(Schedule::make_stepped(50), 0, nanoseconds::zero());
+  IntervalReporter intervals(nanoseconds::zero(), "");
+  RateFinder finder(settings, Instance{1, 2}, pacer, intervals);
+  SimulatedSink sink(1000, nanoseconds::zero());
+  std::string failure;
+  nanoseconds now{0};
+  for (; now < seconds(60) && failure.empty(); now += milliseconds(50)) {
+    sink.run_until(now, pacer);
+    try {
+      if (finder.due(now)) finder.update(now, sink.totals());
+    } catch (const Error& error) {
+      failure = error.what();
+    }
+  }
+  // The step ended at 2 s; the others get 30 s (at least 3 steps) to report.
+  EXPECT_GE(now, seconds(32));
+  EXPECT_LE(now, seconds(33));
+  EXPECT_NE(failure.find("instance 2/2 did not report step 1 within 30.00 s"), std::string::npos) << failure;
+  EXPECT_DOUBLE_EQ(pacer.schedule().rate_at(30), 50);  // meanwhile the step's rate held
+  std::filesystem::remove_all(directory);
+}
+
 TEST(RateFinder, InstancesThatRanAnotherRateAreAnError) {
   Quiet quiet;
   const auto directory = std::filesystem::temp_directory_path() / fmt::format("find_max_test_rate_{}", ::getpid());

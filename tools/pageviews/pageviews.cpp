@@ -212,7 +212,14 @@ class PageviewRun {
 
   void report_progress(Clock::time_point now) {
     if (m_send_end == Clock::time_point{}) {
-      if (m_finder && m_finder->due(now - m_start)) m_finder->update(now - m_start, stream_totals(now));
+      if (m_finder && m_finder->due(now - m_start)) {
+        try {
+          m_finder->update(now - m_start, stream_totals(now));
+        } catch (const Error& error) {  // the instances cannot agree: stop sending, deliver what was sent
+          m_search_error = error.what();
+          m_pacer.close();
+        }
+      }
       if (m_intervals.due(now - m_start)) m_intervals.update(m_pacer.schedule(), now - m_start, stream_totals(now));
     }
     if (!m_status.due(now)) return;
@@ -293,6 +300,7 @@ class PageviewRun {
     } else if (!m_pacer.schedule().unpaced()) {
       info("  schedule lag max {:.0f} ms", to_ms(m_max_lag));
     }
+    if (failure.empty()) failure = m_search_error;
     summary.set("error", failure);
     std::string search_failure;
     if (m_finder) {
@@ -316,6 +324,7 @@ class PageviewRun {
   StatusLine m_status;
   IntervalReporter m_intervals;
   std::optional<RateFinder> m_finder;  // --find-max
+  std::string m_search_error;          // --find-max failed mid-run (another instance missing)
   std::optional<KafkaProducer> m_producer;
   std::optional<StdoutWriter> m_stdout;
   Clock::time_point m_start{};
