@@ -5,6 +5,8 @@
 #   make stress-pageviews   a staged load of page views against the stack's Kafka, with a
 #                           report per interval and its chart in stress-reports/
 #   make stress-purchases   the same for MySQL purchases
+#                           (STRESS_FIND_MAX=1: the highest sustainable rate instead;
+#                           STRESS_INSTANCES=N: the load shared by N processes)
 .PHONY: demo demo-debezium down test stress-pageviews stress-purchases
 
 demo:
