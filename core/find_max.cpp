@@ -264,12 +264,19 @@ void RateFinder::update(nanoseconds elapsed, const StreamTotals& totals) {
   if (!measured) return;
 
   const StepResult result{*measured, judge_step(*measured, m_settings.slo_p99)};
-  m_intervals.end_step(m_pacer.schedule(), elapsed, totals, m_step, verdict_name(result.verdict));
+  m_search.record(result);
+  // The step's last interval is cut before the next step is in the schedule: what the
+  // schedule planned within it is the old rate's.
+  if (m_search.finished()) {
+    m_intervals.end_search(m_step, verdict_name(result.verdict));
+  } else {
+    m_intervals.end_step(m_pacer.schedule(), elapsed, totals, m_step, verdict_name(result.verdict));
+  }
+  const bool over = m_search.finished() || !m_pacer.change_rate(m_instance.share(m_search.rate()), elapsed);
   info("find-max: step {} at {:g}/s {}: achieved {:.1f}/s, p99 {:.2f} ms{}", m_step, result.measured.target_rate,
        verdict_name(result.verdict), result.measured.achieved_rate(), to_ms(result.measured.latency.percentile(0.99)),
        result.measured.errors > 0 ? fmt::format(", {} errors", result.measured.errors) : std::string());
-  m_search.record(result);
-  if (m_search.finished() || !m_pacer.change_rate(m_instance.share(m_search.rate()), elapsed)) {
+  if (over) {
     m_pacer.close();
     return;
   }

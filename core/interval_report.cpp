@@ -103,6 +103,7 @@ void IntervalReporter::update(const Schedule& schedule, std::chrono::nanoseconds
   if (last && elapsed <= m_last_elapsed) return;
   IntervalRecord record = make_interval(schedule, m_last_elapsed, elapsed, m_last, totals);
   record.step = m_step;
+  if (last) record.step_verdict = m_final_verdict;
   write(record);
   m_last = totals;
   m_last_elapsed = elapsed;

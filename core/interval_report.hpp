@@ -87,6 +87,14 @@ class IntervalReporter {
   // and the next step's intervals are counted from now.
   void end_step(const Schedule& schedule, std::chrono::nanoseconds elapsed, const StreamTotals& totals, uint32_t step,
                 std::string_view verdict);
+  // --find-max: the search ended with step `step` and `verdict`: the run's last interval,
+  // which finish() writes once the senders have sent what they held, carries it (so no
+  // sliver of an interval follows the verdict).
+  void end_search(uint32_t step, std::string_view verdict) {
+    m_step = step;
+    m_final_verdict = verdict;
+    m_next = std::chrono::nanoseconds::max();  // no more intervals on the grid: finish() writes the last
+  }
   // --find-max: the intervals from now on belong to `step` (the first is step 1).
   void set_step(uint32_t step) noexcept { m_step = step; }
 
@@ -100,6 +108,7 @@ class IntervalReporter {
   std::chrono::nanoseconds m_next{0};
   StreamTotals m_last;
   std::optional<uint32_t> m_step;
+  std::string m_final_verdict;  // end_search()
   void write(const IntervalRecord& record);
 };
 

@@ -113,6 +113,30 @@ TEST(IntervalReport, FindMaxStepsCutAndLabelTheIntervals) {
   std::remove(path.c_str());
 }
 
+TEST(IntervalReport, TheSearchsLastVerdictGoesOnTheRunsLastInterval) {
+  const std::string path = ::testing::TempDir() + "/interval_report_end_test.jsonl";
+  const Schedule schedule(100);
+  {
+    IntervalReporter reporter(1s, path);
+    reporter.set_step(4);
+    StreamTotals totals;
+    totals.events = 100;
+    reporter.update(schedule, 1s, totals);
+    reporter.end_search(4, "held");  // nothing written yet: the senders still hold events
+    EXPECT_FALSE(reporter.due(2s));    // nor on the grid any more
+    totals.events = 131;
+    reporter.update(schedule, 1300ms, totals, true);  // the run's end (finish)
+  }
+  std::ifstream file(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(file, line);) lines.push_back(line);
+  ASSERT_EQ(lines.size(), 2U);
+  EXPECT_EQ(lines[0].find("step_verdict"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[1].find(R"("events": 31,)"), std::string::npos) << lines[1];
+  EXPECT_NE(lines[1].find(R"("step": 4, "step_verdict": "held", "histogram")"), std::string::npos) << lines[1];
+  std::remove(path.c_str());
+}
+
 TEST(LatencyHistogram, SinceIsWhatCameAfter) {
   LatencyHistogram earlier;
   earlier.record(1ms);
