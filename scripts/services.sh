@@ -4,6 +4,9 @@
 #   scripts/services.sh start [mariadb|postgres|kafka ...]   start (default: all three)
 #   scripts/services.sh env                                  export lines of what is running
 #   scripts/services.sh stop  [mariadb|postgres|kafka ...]   stop cleanly (default: all)
+#   scripts/services.sh discard [mariadb|postgres|kafka ...] stop, and free the memory a
+#                                                            service's data takes (MariaDB's
+#                                                            in /dev/shm); the CTest cleanup
 #   scripts/services.sh broker-down | broker-up              Kafka dev broker refuses / serves
 #
 # `start` waits until each server really answers (a query, a metadata request), then
@@ -59,7 +62,7 @@ die() {
 }
 usage_error() {
   printf '%s: error: %s\n' "$PROG" "$*" >&2
-  printf 'usage: %s start|stop [mariadb|postgres|kafka ...] | env | broker-down | broker-up\n' "$PROG" >&2
+  printf 'usage: %s start|stop|discard [mariadb|postgres|kafka ...] | env | broker-down | broker-up\n' "$PROG" >&2
   exit 2
 }
 
@@ -72,6 +75,8 @@ Commands:
                         ports, wait until they answer, print export lines on stdout
   env                   print the export lines of the running services
   stop [SERVICE ...]    stop services (default: all), waiting for them to exit
+  discard [SERVICE ...] stop them, and delete data kept in memory (MariaDB's, in /dev/shm):
+                        the next start begins with a new data directory
   broker-down           the Kafka dev broker refuses connections (process and topics kept)
   broker-up             the Kafka dev broker serves again, on the same port
   help                  this text
@@ -130,8 +135,10 @@ service_pid() {
   dir=$(svc_dir "$svc")
   case $svc in
     mariadb)
+      # Known by its pid file, wherever its data is (a server started before the data
+      # moved to /dev/shm is still found, and stopped).
       pid=$(read_first_line "$dir/mariadbd.pid")
-      pid_alive "$pid" "$(mariadb_data_dir "$dir")" && printf '%s\n' "$pid"
+      pid_alive "$pid" "--pid-file=$dir/mariadbd.pid" && printf '%s\n' "$pid"
       ;;
     postgres)
       pid=$(read_first_line "$dir/data/postmaster.pid")
@@ -634,6 +641,19 @@ cmd_stop() {
   done
 }
 
+cmd_discard() {
+  local svc data
+  cmd_stop "$@"
+  for svc in "$@"; do
+    [[ $svc == mariadb ]] || continue
+    data=$(mariadb_data_dir "$(svc_dir mariadb)")
+    if [[ $data == /dev/shm/* && -d $data ]]; then
+      log "mariadb: deleting its data in $data"
+      rm -rf -- "$data"
+    fi
+  done
+}
+
 cmd_env() {
   local svc
   for svc in "${ALL_SERVICES[@]}"; do
@@ -647,7 +667,7 @@ main() {
   shift
   local -a services=("$@")
   case $cmd in
-    start | stop)
+    start | stop | discard)
       if [[ ${#services[@]} -eq 0 ]]; then services=("${ALL_SERVICES[@]}"); fi
       for svc in "${services[@]}"; do
         case $svc in
