@@ -37,8 +37,11 @@ std::string_view verdict_name(StepVerdict verdict) noexcept {
   return "?";
 }
 
-MaxRateSearch::MaxRateSearch(double start_rate, double precision, double min_rate)
-    : m_rate(start_rate), m_precision(precision), m_min_rate(std::min(min_rate, start_rate)) {}
+MaxRateSearch::MaxRateSearch(double start_rate, double precision, double min_rate, bool confirm_failures)
+    : m_rate(start_rate),
+      m_precision(precision),
+      m_min_rate(std::min(min_rate, start_rate)),
+      m_confirm_failures(confirm_failures) {}
 
 const StepResult* MaxRateSearch::best() const noexcept { return m_best ? &m_steps[*m_best] : nullptr; }
 const StepResult* MaxRateSearch::lowest_failed() const noexcept { return m_failed ? &m_steps[*m_failed] : nullptr; }
@@ -47,6 +50,13 @@ void MaxRateSearch::record(const StepResult& result) {
   if (m_finished) return;
   m_steps.push_back(result);
   const size_t index = m_steps.size() - 1;
+  // A failure counts once the same rate has failed twice in a row: one stall of the sink
+  // (a checkpoint, a neighbour on the machine) would otherwise bound the whole search.
+  if (result.verdict != StepVerdict::held && m_confirm_failures && !m_confirming) {
+    m_confirming = true;
+    return;  // the same rate once more
+  }
+  m_confirming = false;
   if (result.verdict == StepVerdict::held) {
     if (!m_best || m_steps[*m_best].measured.target_rate < m_rate) m_best = index;
   } else if (!m_failed || m_steps[*m_failed].measured.target_rate > m_rate) {
@@ -187,33 +197,44 @@ std::string RateFinder::step_file(uint32_t step, uint32_t instance) const {
   return fmt::format("{}/step-{}-instance-{}-of-{}.json", m_settings.directory, step, instance, m_instance.count);
 }
 
+std::string RateFinder::stopped_file(uint32_t instance) const {
+  return fmt::format("{}/stopped-instance-{}-of-{}", m_settings.directory, instance, m_instance.count);
+}
+
+void RateFinder::stop(nanoseconds elapsed) {
+  if (m_ended) return;
+  if (m_instance.count > 1 && m_waiting) {
+    // This instance has reported the step it is in. If everyone has, it judges the step
+    // as the others do; if not, it takes its figures back, so that no instance can
+    // complete the step after it has gone, and all end with the steps before.
+    uint32_t missing = 0;
+    if (const auto shared = read_all_steps(missing)) {
+      m_waiting.reset();
+      conclude_step(*shared, elapsed, nullptr);
+    } else {
+      std::remove(step_file(m_step, m_instance.index).c_str());
+    }
+  }
+  m_ended = true;
+  if (m_instance.count > 1) write_file_atomically(stopped_file(m_instance.index), fmt::format("{}\n", m_step));
+}
+
 bool RateFinder::due(nanoseconds elapsed) const noexcept {
-  if (m_search.finished()) return false;
+  if (m_ended) return false;
   if (m_waiting) return elapsed >= m_next_peer_check;
   if (!m_settled_at) return elapsed >= m_step_start + settle_time(m_settings.step_duration);
   return elapsed >= m_step_start + m_settings.step_duration;
 }
 
-std::optional<StepMeasurement> RateFinder::shared_measurement(const StepMeasurement& mine, nanoseconds elapsed) {
-  if (m_instance.count == 1) return mine;
-  if (!m_waiting) {
-    write_file_atomically(step_file(m_step, m_instance.index), format_step_json(m_step, mine) + '\n');
-    m_waiting = mine;
-    m_waiting_since = elapsed;
-  }
+std::optional<StepMeasurement> RateFinder::read_all_steps(uint32_t& missing) const {
   StepMeasurement shared;
   shared.target_rate = m_search.rate();
   for (uint32_t instance = 1; instance <= m_instance.count; ++instance) {
     const std::string path = step_file(m_step, instance);
     const auto text = read_whole_file(path);
     if (!text) {
-      m_next_peer_check = elapsed + k_peer_check_interval;
-      if (elapsed - m_waiting_since > peer_timeout(m_settings.step_duration)) {
-        throw Error(fmt::format("--find-max: instance {}/{} did not report step {} within {} ({} is missing)",
-                                instance, m_instance.count, m_step,
-                                format_duration(peer_timeout(m_settings.step_duration)), path));
-      }
-      return std::nullopt;  // the step's rate holds meanwhile
+      missing = instance;
+      return std::nullopt;
     }
     const StepMeasurement theirs = parse_step_json(*text, m_step, path);
     if (theirs.target_rate != m_search.rate()) {
@@ -229,8 +250,38 @@ std::optional<StepMeasurement> RateFinder::shared_measurement(const StepMeasurem
     shared.errors += theirs.errors;
     shared.latency.merge(theirs.latency);
   }
-  m_waiting.reset();
   return shared;
+}
+
+std::optional<StepMeasurement> RateFinder::shared_measurement(const StepMeasurement& mine, nanoseconds elapsed) {
+  if (m_instance.count == 1) return mine;
+  if (!m_waiting) {
+    write_file_atomically(step_file(m_step, m_instance.index), format_step_json(m_step, mine) + '\n');
+    m_waiting = mine;
+    m_waiting_since = elapsed;
+  }
+  uint32_t missing = 0;
+  auto shared = read_all_steps(missing);
+  if (shared) {
+    m_waiting.reset();
+    return shared;
+  }
+  if (read_whole_file(stopped_file(missing))) {
+    // That instance's run ended (its --duration, a signal) before this step was in: so
+    // does the search, with the steps before (that instance took back its figures).
+    info("find-max: instance {}/{} stopped during step {}: the search ends with the steps before", missing,
+         m_instance.count, m_step);
+    m_ended = true;
+    m_pacer.close();
+    return std::nullopt;
+  }
+  m_next_peer_check = elapsed + k_peer_check_interval;
+  if (elapsed - m_waiting_since > peer_timeout(m_settings.step_duration)) {
+    throw Error(fmt::format("--find-max: instance {}/{} did not report step {} within {} ({} is missing)", missing,
+                            m_instance.count, m_step, format_duration(peer_timeout(m_settings.step_duration)),
+                            step_file(m_step, missing)));
+  }
+  return std::nullopt;  // the step's rate holds meanwhile
 }
 
 void RateFinder::begin_step(nanoseconds elapsed) {
@@ -239,7 +290,7 @@ void RateFinder::begin_step(nanoseconds elapsed) {
 }
 
 void RateFinder::update(nanoseconds elapsed, const StreamTotals& totals) {
-  if (m_search.finished()) return;
+  if (m_ended) return;
   if (!m_waiting && !m_settled_at) {
     if (elapsed < m_step_start + settle_time(m_settings.step_duration)) return;
     m_settled_at = elapsed;
@@ -256,27 +307,35 @@ void RateFinder::update(nanoseconds elapsed, const StreamTotals& totals) {
     mine.target_rate = m_search.rate();
     mine.seconds = record.interval_s;
     mine.planned_events = record.planned_events;
-    mine.events = record.events;
+    // What finished, not what was handed on: a page view queued in librdkafka is not
+    // done until the broker has it (and a stalled broker must fail the step).
+    mine.events = totals.completed - m_baseline.completed;
     mine.errors = record.errors;
     mine.latency = record.latency;
     measured = shared_measurement(mine, elapsed);
   }
   if (!measured) return;
+  conclude_step(*measured, elapsed, &totals);
+}
 
-  const StepResult result{*measured, judge_step(*measured, m_settings.slo_p99)};
+void RateFinder::conclude_step(const StepMeasurement& measured, nanoseconds elapsed, const StreamTotals* totals) {
+  const StepResult result{measured, judge_step(measured, m_settings.slo_p99)};
   m_search.record(result);
   // The step's last interval is cut before the next step is in the schedule: what the
-  // schedule planned within it is the old rate's.
-  if (m_search.finished()) {
-    m_intervals.end_search(m_step, verdict_name(result.verdict));
+  // schedule planned within it is the old rate's. The search's last verdict goes on the
+  // run's last interval (no totals: the run is ending).
+  const bool last = m_search.finished() || totals == nullptr;
+  if (last) {
+    m_intervals.end_search(m_step, verdict_name(result.verdict), elapsed);
   } else {
-    m_intervals.end_step(m_pacer.schedule(), elapsed, totals, m_step, verdict_name(result.verdict));
+    m_intervals.end_step(m_pacer.schedule(), elapsed, *totals, m_step, verdict_name(result.verdict));
   }
-  const bool over = m_search.finished() || !m_pacer.change_rate(m_instance.share(m_search.rate()), elapsed);
-  info("find-max: step {} at {:g}/s {}: achieved {:.1f}/s, p99 {:.2f} ms{}", m_step, result.measured.target_rate,
+  info("find-max: step {} at {:g}/s {}: achieved {:.1f}/s, p99 {:.2f} ms{}{}", m_step, result.measured.target_rate,
        verdict_name(result.verdict), result.measured.achieved_rate(), to_ms(result.measured.latency.percentile(0.99)),
-       result.measured.errors > 0 ? fmt::format(", {} errors", result.measured.errors) : std::string());
-  if (over) {
+       result.measured.errors > 0 ? fmt::format(", {} errors", result.measured.errors) : std::string(),
+       m_search.confirming() ? "; once more to confirm" : "");
+  if (last || !m_pacer.change_rate(m_instance.share(m_search.rate()), elapsed)) {
+    m_ended = true;
     m_pacer.close();
     return;
   }

@@ -2,7 +2,7 @@
 // --find-max (issue 15): the highest rate a sink sustains. The target is held flat for a
 // step (--step-duration), raised by doubling while steps hold, then bisected between the
 // highest rate that held and the lowest that did not, until they are within 5% of each
-// other. A step holds when the achieved rate is at most 1% below the target and the p99
+// other. A failed step is run once more at the same rate and counts only if it fails again. A step holds when the achieved rate is at most 1% below the target and the p99
 // latency is within --slo-p99; latency counts from the intended send time, so a sink
 // that stalls cannot hide it by slowing the sender (no coordinated omission).
 //
@@ -59,12 +59,15 @@ struct StepResult {
 
 class MaxRateSearch {
  public:
-  // Below `min_rate` a search that found nothing gives up.
-  MaxRateSearch(double start_rate, double precision, double min_rate = 1.0);
+  // Below `min_rate` a search that found nothing gives up. `confirm_failures`: a step
+  // that fails is run once more at the same rate, and counts only if it fails again.
+  MaxRateSearch(double start_rate, double precision, double min_rate = 1.0, bool confirm_failures = true);
 
   // The rate of the step to run now (of the shared load).
   [[nodiscard]] double rate() const noexcept { return m_rate; }
   [[nodiscard]] bool finished() const noexcept { return m_finished; }
+  // The last step failed, and the next runs the same rate to confirm it.
+  [[nodiscard]] bool confirming() const noexcept { return m_confirming; }
   // The step at rate() ended so: choose the next rate, or finish.
   void record(const StepResult& result);
   // The highest rate that held, and the lowest above it that did not (nullptr: none yet).
@@ -76,6 +79,8 @@ class MaxRateSearch {
   double m_rate;
   double m_precision;
   double m_min_rate;
+  bool m_confirm_failures;
+  bool m_confirming = false;
   bool m_finished = false;
   std::vector<StepResult> m_steps;
   std::optional<size_t> m_best;    // index into m_steps
@@ -103,6 +108,10 @@ class RateFinder {
   // cannot be written or read, or when the others do not report in time.
   void update(std::chrono::nanoseconds elapsed, const StreamTotals& totals);
   [[nodiscard]] bool finished() const noexcept { return m_search.finished(); }
+  // The tool's sending ended (--duration, a signal, an error) before the search did. With
+  // several instances it leaves a marker in --find-max-dir, so the others end their search
+  // there too instead of waiting for this one's next step.
+  void stop(std::chrono::nanoseconds elapsed);
 
   // The result on stderr and in the summary (find_max_rate, find_max_p99_ms,
   // find_max_steps, find_max_finished, find_max_slo_p99_ms, find_max_step_seconds).
@@ -111,6 +120,12 @@ class RateFinder {
 
  private:
   [[nodiscard]] std::string step_file(uint32_t step, uint32_t instance) const;
+  [[nodiscard]] std::string stopped_file(uint32_t instance) const;
+  // Everyone's figures for the step, once all N files are there; else nullopt and the
+  // first instance without one in `missing`.
+  [[nodiscard]] std::optional<StepMeasurement> read_all_steps(uint32_t& missing) const;
+  // Judges the step, reports it and starts the next (totals nullptr: the run is ending).
+  void conclude_step(const StepMeasurement& measured, std::chrono::nanoseconds elapsed, const StreamTotals* totals);
   // With several instances: this one's figures out, everyone's in (nullopt: not all yet).
   [[nodiscard]] std::optional<StepMeasurement> shared_measurement(const StepMeasurement& mine,
                                                                   std::chrono::nanoseconds elapsed);
@@ -128,6 +143,7 @@ class RateFinder {
   std::optional<StepMeasurement> m_waiting;  // this instance's figures, the others' not all in
   std::chrono::nanoseconds m_waiting_since{0};
   std::chrono::nanoseconds m_next_peer_check{0};
+  bool m_ended = false;  // the search finished, or cannot go on (no room for a step, stopped)
 };
 
 }  // namespace shop

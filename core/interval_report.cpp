@@ -99,6 +99,9 @@ IntervalReporter::~IntervalReporter() {
 void IntervalReporter::update(const Schedule& schedule, std::chrono::nanoseconds elapsed, const StreamTotals& totals,
                               bool last) {
   if (!enabled()) return;
+  // The search's verdict always gets its interval, even when nothing finished after the
+  // search ended (a sink stalled at the end).
+  if (last && !m_final_verdict.empty()) elapsed = std::max(elapsed, m_search_end);
   if (!last && elapsed < m_next) return;
   if (last && elapsed <= m_last_elapsed) return;
   IntervalRecord record = make_interval(schedule, m_last_elapsed, elapsed, m_last, totals);

@@ -20,6 +20,7 @@ namespace shop {
 // What a tool has done so far (cumulative), read at each report.
 struct StreamTotals {
   uint64_t events = 0;      // sent on schedule (page views handed to Kafka, purchases committed)
+  uint64_t completed = 0;   // finished: delivered (page views), committed (purchases); --find-max judges these
   uint64_t errors = 0;      // failed deliveries, failed transactions
   uint64_t reconnects = 0;
   std::chrono::nanoseconds lag{0};  // how far sending is behind the schedule now
@@ -90,9 +91,11 @@ class IntervalReporter {
   // --find-max: the search ended with step `step` and `verdict`: the run's last interval,
   // which finish() writes once the senders have sent what they held, carries it (so no
   // sliver of an interval follows the verdict).
-  void end_search(uint32_t step, std::string_view verdict) {
+  // `elapsed`: when the search ended; the last interval reaches at least that far.
+  void end_search(uint32_t step, std::string_view verdict, std::chrono::nanoseconds elapsed) {
     m_step = step;
     m_final_verdict = verdict;
+    m_search_end = elapsed;
     m_next = std::chrono::nanoseconds::max();  // no more intervals on the grid: finish() writes the last
   }
   // --find-max: the intervals from now on belong to `step` (the first is step 1).
@@ -109,6 +112,7 @@ class IntervalReporter {
   StreamTotals m_last;
   std::optional<uint32_t> m_step;
   std::string m_final_verdict;  // end_search()
+  std::chrono::nanoseconds m_search_end{0};
   void write(const IntervalRecord& record);
 };
 

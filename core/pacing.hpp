@@ -180,6 +180,7 @@ class Pacer {
   bool change_rate(double rate, std::chrono::nanoseconds elapsed) noexcept;
   // No more claims: the run ends once the senders have sent what they hold.
   void close() noexcept { m_closed.store(true); }
+  [[nodiscard]] bool closed() const noexcept { return m_closed.load(); }
 
  private:
   Schedule m_schedule;

@@ -45,7 +45,8 @@ void add_stream_options(CLI::App& app, StreamOptions& options, std::string_view 
       ->type_name("PATH");
   app.add_flag("--find-max", options.find_max,
                "Search for the highest rate that holds: double the rate each step from --rate (default 100), then "
-               "bisect; a step holds when it achieves the target within 1% and its p99 is within --slo-p99");
+               "bisect; a step holds when it achieves the target within 1%, its p99 is within --slo-p99 and nothing "
+               "failed");
   app.add_option("--slo-p99", options.slo_p99, "With --find-max: the p99 latency a step may have (default 100ms)")
       ->type_name("D");
   app.add_option("--step-duration", options.step_duration, "With --find-max: how long each rate is held (default 10s)")

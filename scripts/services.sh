@@ -7,6 +7,7 @@
 #   scripts/services.sh discard [mariadb|postgres|kafka ...] stop, and free the memory a
 #                                                            service's data takes (MariaDB's
 #                                                            in /dev/shm); the CTest cleanup
+#                                                            fixtures use it
 #   scripts/services.sh broker-down | broker-up              Kafka dev broker refuses / serves
 #
 # `start` waits until each server really answers (a query, a metadata request), then
@@ -303,10 +304,15 @@ mariadb_answers() { [[ $(mariadb_client "$1" -e 'SELECT 1' 2>/dev/null) == 1 ]];
 # durability is no test's business, and this VM's disk stalls writes now and then for
 # 100-900 ms (seen as such in shop-purchases' and sysbench's open-loop latency), which
 # would otherwise show in every latency measured against it (--find-max, stages).
-# SHOP_SERVICES_DATA_ON_DISK=1 keeps it under the state directory.
+# SHOP_SERVICES_DATA_ON_DISK=1 keeps it under the state directory. The choice made when
+# the data directory was created is kept in <state>/mariadb/data-dir, so later commands
+# find the same data whatever their environment.
 mariadb_data_dir() {
-  local dir=$1
-  if [[ ${SHOP_SERVICES_DATA_ON_DISK:-0} != 1 && -d /dev/shm && -w /dev/shm ]]; then
+  local dir=$1 recorded
+  recorded=$(read_first_line "$dir/data-dir")
+  if [[ -n $recorded ]]; then
+    printf '%s\n' "$recorded"
+  elif [[ ${SHOP_SERVICES_DATA_ON_DISK:-0} != 1 && -d /dev/shm && -w /dev/shm ]]; then
     printf '/dev/shm/shopstream-mariadb-%s\n' "$(printf '%s' "$dir" | cksum | cut -d' ' -f1)"
   else
     printf '%s/data\n' "$dir"
@@ -326,6 +332,7 @@ start_mariadb() {
 
   if [[ ! -d $data/mysql ]]; then
     rm -rf -- "$data"
+    printf '%s\n' "$data" >"$dir/data-dir"
     log "mariadb: creating a data directory in $data"
     if ! "$install_db" --no-defaults --datadir="$data" --auth-root-authentication-method=normal \
       --skip-test-db --skip-name-resolve "${user_args[@]}" >>"$logfile" 2>&1 {LOCK_FD}>&-; then
@@ -642,15 +649,20 @@ cmd_stop() {
 }
 
 cmd_discard() {
-  local svc data
+  local svc dir data
   cmd_stop "$@"
   for svc in "$@"; do
     [[ $svc == mariadb ]] || continue
-    data=$(mariadb_data_dir "$(svc_dir mariadb)")
-    if [[ $data == /dev/shm/* && -d $data ]]; then
+    dir=$(svc_dir mariadb)
+    [[ -d $dir ]] || continue
+    lock_service mariadb  # a `start` meanwhile waits for the data to be gone
+    data=$(mariadb_data_dir "$dir")
+    if [[ $data == /dev/shm/* && -d $data ]] && ! is_running mariadb; then
       log "mariadb: deleting its data in $data"
       rm -rf -- "$data"
+      rm -f -- "$dir/data-dir"
     fi
+    unlock_service
   done
 }
 

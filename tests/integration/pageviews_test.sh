@@ -226,7 +226,7 @@ find_max() {
   local -a pids=()
   for k in 1 2; do
     "$PAGEVIEWS" --topic "$topic" --instance "$k/2" --find-max --find-max-dir "$dir" --rate 1000 --step-duration 1s \
-      --duration 3500ms --report-interval 500ms --report-jsonl "$WORK_DIR/report-$k.jsonl" \
+      --duration 3900ms --report-interval 500ms --report-jsonl "$WORK_DIR/report-$k.jsonl" \
       --summary-json "$WORK_DIR/summary-$k.json" 2>"$WORK_DIR/err-$k" &
     pids+=($!)
   done

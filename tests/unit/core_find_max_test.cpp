@@ -63,7 +63,7 @@ std::vector<double> search_against(double capacity, MaxRateSearch& search) {
 }
 
 TEST(MaxRateSearch, DoublesThenBisectsToWithinThePrecision) {
-  MaxRateSearch search(100, 0.05);
+  MaxRateSearch search(100, 0.05, 1.0, /*confirm_failures=*/false);
   const auto tried = search_against(3000, search);
   EXPECT_EQ(tried, (std::vector<double>{100, 200, 400, 800, 1600, 3200, 2400, 2800, 3000, 3100}));
   ASSERT_TRUE(search.finished());
@@ -74,7 +74,7 @@ TEST(MaxRateSearch, DoublesThenBisectsToWithinThePrecision) {
 }
 
 TEST(MaxRateSearch, HalvesWhenTheFirstStepFails) {
-  MaxRateSearch search(1000, 0.05);
+  MaxRateSearch search(1000, 0.05, 1.0, false);
   const auto tried = search_against(300, search);
   EXPECT_EQ(tried, (std::vector<double>{1000, 500, 250, 375, 312.5, 281.25, 296.875, 304.6875}));
   EXPECT_EQ(search.best()->measured.target_rate, 296.875);
@@ -91,8 +91,29 @@ TEST(MaxRateSearch, EveryCapacityIsFoundWithinThePrecision) {
   }
 }
 
+TEST(MaxRateSearch, FailuresAreConfirmedOnceMore) {
+  MaxRateSearch search(100, 0.05);  // confirming failures, as --find-max does
+  const auto tried = search_against(3000, search);
+  EXPECT_EQ(tried, (std::vector<double>{100, 200, 400, 800, 1600, 3200, 3200, 2400, 2800, 3000, 3100, 3100}));
+  EXPECT_EQ(search.best()->measured.target_rate, 3000);
+  // One stall does not bound the search: 1600/s fails once, holds on the second try, and
+  // the search goes on doubling.
+  MaxRateSearch stalled(100, 0.05);
+  for (double rate : {100.0, 200.0, 400.0, 800.0}) {
+    ASSERT_EQ(stalled.rate(), rate);
+    stalled.record({measured(rate, 1000, 1000, milliseconds(1)), StepVerdict::held});
+  }
+  stalled.record({measured(1600, 1000, 1000, milliseconds(300)), StepVerdict::over_slo});
+  EXPECT_TRUE(stalled.confirming());
+  EXPECT_EQ(stalled.rate(), 1600);
+  stalled.record({measured(1600, 1000, 1000, milliseconds(1)), StepVerdict::held});
+  EXPECT_FALSE(stalled.confirming());
+  EXPECT_EQ(stalled.rate(), 3200);
+  EXPECT_EQ(stalled.lowest_failed(), nullptr);
+}
+
 TEST(MaxRateSearch, GivesUpBelowTheLowestRate) {
-  MaxRateSearch search(100, 0.05);
+  MaxRateSearch search(100, 0.05, 1.0, false);
   const auto tried = search_against(0.5, search);
   EXPECT_TRUE(search.finished());
   EXPECT_EQ(search.best(), nullptr);
@@ -137,6 +158,7 @@ class SimulatedSink {
     }
     while (!m_completions.empty() && m_completions.front().first <= now) {
       ++m_totals.events;
+      ++m_totals.completed;
       m_totals.latency.record(m_completions.front().second);
       m_completions.pop_front();
     }
@@ -301,6 +323,74 @@ TEST(RateFinder, AnInstanceThatNeverReportsIsAnErrorAfterTheTimeout) {
   EXPECT_NE(failure.find("instance 2/2 did not report step 1 within 30.00 s"), std::string::npos) << failure;
   EXPECT_DOUBLE_EQ(pacer.schedule().rate_at(30), 50);  // meanwhile the step's rate held
   std::filesystem::remove_all(directory);
+}
+
+// Two instances searching together over simulated time, each with half of a 3,000/s
+// sink, the second started `lag` later; instance `stopper` (0: none) ends its run at
+// `stop_at` on its own clock. Returns both summaries.
+std::pair<Summary, Summary> search_in_pair(nanoseconds lag, size_t stopper = 0, nanoseconds stop_at = {}) {
+  Quiet quiet;
+  static int run = 0;
+  const auto directory =
+      std::filesystem::temp_directory_path() / fmt::format("find_max_test_pair_{}_{}", ::getpid(), ++run);
+  std::filesystem::remove_all(directory);
+  std::filesystem::create_directories(directory);
+  FindMaxSettings settings;
+  settings.directory = directory.string();
+  std::vector<std::unique_ptr<Pacer>> pacers;
+  std::vector<std::unique_ptr<IntervalReporter>> reporters;
+  std::vector<std::unique_ptr<RateFinder>> finders;
+  std::vector<SimulatedSink> sinks;
+  for (uint32_t k = 1; k <= 2; ++k) {
+    pacers.push_back(std::make_unique<Pacer>(Schedule::make_stepped(settings.start_rate / 2), 0, nanoseconds::zero()));
+    reporters.push_back(std::make_unique<IntervalReporter>(nanoseconds::zero(), ""));
+    finders.push_back(std::make_unique<RateFinder>(settings, Instance{k, 2}, *pacers.back(), *reporters.back()));
+    sinks.emplace_back(1500, nanoseconds::zero());
+  }
+  std::vector<bool> running{true, true};
+  for (nanoseconds now{0}; now < std::chrono::hours(1) && (running[0] || running[1]); now += milliseconds(50)) {
+    for (size_t i = 0; i < 2; ++i) {
+      const nanoseconds local = now - lag * static_cast<int64_t>(i);
+      if (local < nanoseconds::zero() || !running[i]) continue;
+      sinks[i].run_until(local, *pacers[i]);
+      if (finders[i]->due(local)) finders[i]->update(local, sinks[i].totals());
+      if (pacers[i]->closed()) running[i] = false;  // the search ended (or gave up) here
+    }
+    for (size_t i = 0; i < 2; ++i) {
+      const nanoseconds local = now - lag * static_cast<int64_t>(i);
+      if (stopper == i + 1 && running[i] && local >= stop_at) {
+        finders[i]->stop(local);
+        running[i] = false;
+      }
+    }
+  }
+  std::pair<Summary, Summary> summaries;
+  finders[0]->report(summaries.first);
+  finders[1]->report(summaries.second);
+  std::filesystem::remove_all(directory);
+  return summaries;
+}
+
+TEST(RateFinder, InstancesAgreeWhicheverEndsFirst) {
+  // Steps end at 10, 20, 30 s (+ the wait for the other): 100, 200, 400/s held.
+  // Instance 2 ends in step 3 before reporting it: both end with steps 1 and 2.
+  auto [first, second] = search_in_pair(milliseconds(200), 2, seconds(25));
+  EXPECT_EQ(first.to_json(), second.to_json());
+  EXPECT_EQ(field(first, "find_max_steps"), 2);
+  EXPECT_EQ(field(first, "find_max_finished"), 0);
+  EXPECT_EQ(field(first, "find_max_rate"), 200);
+  // Instance 1 ends while waiting for instance 2's step 3 (3 s late): it takes its
+  // figures back, and both end with steps 1 and 2.
+  std::tie(first, second) = search_in_pair(seconds(3), 1, seconds(31));
+  EXPECT_EQ(first.to_json(), second.to_json());
+  EXPECT_EQ(field(first, "find_max_steps"), 2);
+  // Instance 1 ends just as instance 2's step 3 comes in: everyone has reported it, so it
+  // judges it as instance 2 does. (Step 3 ends at 30.55 s on instance 1's clock: it
+  // waited 0.5 s for step 1, then a 50 ms tick for step 2.)
+  std::tie(first, second) = search_in_pair(milliseconds(500), 1, milliseconds(30550));
+  EXPECT_EQ(first.to_json(), second.to_json());
+  EXPECT_EQ(field(first, "find_max_steps"), 3);
+  EXPECT_EQ(field(first, "find_max_rate"), 400);
 }
 
 TEST(RateFinder, InstancesThatRanAnotherRateAreAnError) {

@@ -122,10 +122,20 @@ TEST(IntervalReport, TheSearchsLastVerdictGoesOnTheRunsLastInterval) {
     StreamTotals totals;
     totals.events = 100;
     reporter.update(schedule, 1s, totals);
-    reporter.end_search(4, "held");  // nothing written yet: the senders still hold events
-    EXPECT_FALSE(reporter.due(2s));    // nor on the grid any more
+    reporter.end_search(4, "held", 1200ms);  // nothing written yet: the senders still hold events
+    EXPECT_FALSE(reporter.due(2s));           // nor on the grid any more
     totals.events = 131;
     reporter.update(schedule, 1300ms, totals, true);  // the run's end (finish)
+  }
+  {
+    // A sink that stalled at the end: nothing finished after the last cut. The verdict
+    // still gets its interval, up to when the search ended.
+    IntervalReporter reporter(1s, path + ".stalled");
+    reporter.set_step(2);
+    StreamTotals totals;
+    reporter.update(schedule, 1s, totals);
+    reporter.end_search(2, "fell behind", 1500ms);
+    reporter.update(schedule, 900ms, totals, true);  // the last commit was before the cut
   }
   std::ifstream file(path);
   std::vector<std::string> lines;
@@ -134,6 +144,13 @@ TEST(IntervalReport, TheSearchsLastVerdictGoesOnTheRunsLastInterval) {
   EXPECT_EQ(lines[0].find("step_verdict"), std::string::npos) << lines[0];
   EXPECT_NE(lines[1].find(R"("events": 31,)"), std::string::npos) << lines[1];
   EXPECT_NE(lines[1].find(R"("step": 4, "step_verdict": "held", "histogram")"), std::string::npos) << lines[1];
+  std::ifstream stalled(path + ".stalled");
+  lines.clear();
+  for (std::string line; std::getline(stalled, line);) lines.push_back(line);
+  ASSERT_EQ(lines.size(), 2U);
+  EXPECT_NE(lines[1].find(R"({"elapsed_s": 1.500, "interval_s": 0.500,)"), std::string::npos) << lines[1];
+  EXPECT_NE(lines[1].find(R"("step_verdict": "fell behind")"), std::string::npos) << lines[1];
+  std::remove((path + ".stalled").c_str());
   std::remove(path.c_str());
 }
 

@@ -261,7 +261,9 @@ TEST(Stages, APacedRunSendsThePlannedCountPerSecond) {
     const double planned = schedule.events_at(static_cast<double>(second + 1)) - schedule.events_at(static_cast<double>(second));
     EXPECT_NEAR(static_cast<double>(per_second[second]), planned, 1.0) << "second " << second;
   }
-}// --find-max's schedule: flat steps the search appends while senders claim.
+}
+
+// --find-max's schedule: flat steps the search appends while senders claim.
 TEST(SteppedSchedule, ARateChangeDropsTheBacklogButSkipsNothingAhead) {
   Pacer pacer(Schedule::make_stepped(100), 0, std::chrono::nanoseconds::zero());
   const Schedule& schedule = pacer.schedule();
@@ -299,5 +301,3 @@ TEST(SteppedSchedule, ADurationBoundsTheClockOnly) {
   EXPECT_FALSE(pacer.exhausted());
   EXPECT_FALSE(Pacer(Schedule(10), 0, 0ms).change_rate(20, 1s));  // not a stepped schedule
 }
-
-

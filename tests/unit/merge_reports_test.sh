@@ -30,18 +30,24 @@ expect_eq "... from both instances" "2" "$(field 0 'r["instances"]')"
 expect_eq "an interval only one report has is kept, as its own" "[90, 1, 1, 1]" \
   "$(field 1 '[r["events"], r["errors"], r["reconnects"], r["instances"]]')"
 
-# --find-max: intervals pair within a step (instance 1 cut step 1 once, instance 2 twice).
+# --find-max: intervals pair within a step. Instance 1 cut step 1 once (its verdict),
+# instance 2 twice (an interval on its grid, then its verdict).
 cat >"$WORK_DIR/s1.jsonl" <<'JSONL'
 {"elapsed_s": 2.000, "interval_s": 2.000, "target_rate": 50.0, "planned_events": 100.0, "events": 100, "achieved_rate": 50.0, "latency_ms": {"p50": 1.0, "p99": 1.0, "max": 1.0}, "errors": 0, "lag_ms": 0.0, "reconnects": 0, "step": 1, "step_verdict": "held", "histogram": [[1000000, 100]]}
 {"elapsed_s": 4.000, "interval_s": 2.000, "target_rate": 100.0, "planned_events": 200.0, "events": 150, "achieved_rate": 75.0, "latency_ms": {"p50": 1.0, "p99": 1.0, "max": 1.0}, "errors": 0, "lag_ms": 0.0, "reconnects": 0, "step": 2, "step_verdict": "fell behind", "histogram": [[1000000, 150]]}
 JSONL
 cat >"$WORK_DIR/s2.jsonl" <<'JSONL'
-{"elapsed_s": 2.050, "interval_s": 2.050, "target_rate": 50.0, "planned_events": 102.5, "events": 102, "achieved_rate": 49.8, "latency_ms": {"p50": 1.0, "p99": 1.0, "max": 1.0}, "errors": 0, "lag_ms": 0.0, "reconnects": 0, "step": 1, "step_verdict": "held", "histogram": [[1000000, 102]]}
+{"elapsed_s": 1.000, "interval_s": 1.000, "target_rate": 50.0, "planned_events": 50.0, "events": 50, "achieved_rate": 50.0, "latency_ms": {"p50": 1.0, "p99": 1.0, "max": 1.0}, "errors": 0, "lag_ms": 0.0, "reconnects": 0, "step": 1, "histogram": [[1000000, 50]]}
+{"elapsed_s": 2.050, "interval_s": 1.050, "target_rate": 50.0, "planned_events": 52.5, "events": 52, "achieved_rate": 49.5, "latency_ms": {"p50": 1.0, "p99": 1.0, "max": 1.0}, "errors": 0, "lag_ms": 0.0, "reconnects": 0, "step": 1, "step_verdict": "held", "histogram": [[1000000, 52]]}
 {"elapsed_s": 4.050, "interval_s": 2.000, "target_rate": 100.0, "planned_events": 200.0, "events": 160, "achieved_rate": 80.0, "latency_ms": {"p50": 1.0, "p99": 1.0, "max": 1.0}, "errors": 0, "lag_ms": 0.0, "reconnects": 0, "step": 2, "step_verdict": "fell behind", "histogram": [[1000000, 160]]}
 JSONL
 "$MERGE" "$WORK_DIR/s1.jsonl" "$WORK_DIR/s2.jsonl" >"$WORK_DIR/merged.jsonl"
-expect_eq "steps pair with steps" '[1, "held", 202]' "$(field 0 '[r["step"], r["step_verdict"], r["events"]]')"
-expect_eq "... the second" '[2, "fell behind", 310]' "$(field 1 '[r["step"], r["step_verdict"], r["events"]]')"
+expect_eq "an interval only one instance cut within a step stays its own" '[1, 50, 1, false]' \
+  "$(field 0 '[r["step"], r["events"], r["instances"], "step_verdict" in r]')"
+expect_eq "a step's verdict intervals pair, whatever was cut before them" '[1, "held", 152, 2]' \
+  "$(field 1 '[r["step"], r["step_verdict"], r["events"], r["instances"]]')"
+expect_eq "... the next step's too" '[2, "fell behind", 310, 2]' \
+  "$(field 2 '[r["step"], r["step_verdict"], r["events"], r["instances"]]')"
 
 status=0
 "$MERGE" 2>"$WORK_DIR/err" || status=$?

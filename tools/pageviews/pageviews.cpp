@@ -91,6 +91,7 @@ class PageviewRun {
     m_start = Clock::now();
     m_previous_report_time = m_start;
     send_all();
+    if (m_finder) m_finder->stop(Clock::now() - m_start);  // other instances end their search too
     if (m_producer) m_producer->submit();  // the last partial batch
     m_send_end = Clock::now();
     if (m_stdout) m_stdout->flush();
@@ -202,6 +203,7 @@ class PageviewRun {
   [[nodiscard]] StreamTotals stream_totals(Clock::time_point now) const {
     StreamTotals totals;
     totals.events = sent();
+    totals.completed = m_producer ? m_producer->stats().delivered : m_written;
     totals.lag = m_pacer.behind(now - m_start);
     if (m_producer) {
       totals.errors = m_producer->stats().failed;

@@ -99,6 +99,7 @@ class PurchaseRun {
     for (size_t i = 0; i < m_settings.connections; ++i) workers.emplace_back([this, i] { worker(i); });
     try {
       report_progress_until_done();
+      if (m_finder) m_finder->stop(Clock::now() - m_start);
     } catch (const Error& error) {  // a report that cannot be written: the workers stop, then it is reported
       fail(error.what());
       while (m_finished_workers.load() < m_settings.connections) std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -247,6 +248,7 @@ class PurchaseRun {
   [[nodiscard]] StreamTotals stream_totals(const Totals& t, Clock::time_point now) const {
     StreamTotals totals;
     totals.events = t.outcome.rows + t.outcome.out_of_stock;
+    totals.completed = totals.events;  // counted once committed
     totals.errors = t.unresolved_commits;
     totals.reconnects = t.reconnects;
     totals.lag = m_pacer.behind(now - m_start);
