@@ -171,9 +171,12 @@ TEST_F(PurchasesTest, BadInputIsAOneLineErrorWithTheRightStatus) {
 }
 
 // --find-max against the real server: with one connection and one purchase per
-// transaction, the highest rate that holds (achieved within 1%, p99 within 100 ms) is
-// within a quarter of what the same setup does flat out. It measures, so its own ctest
-// entry runs it with nothing else on the server.
+// transaction, the highest rate that holds is within a quarter of what the same setup
+// does flat out. The SLO is loose (p99 250 ms) so that throughput, which flat out
+// measures, is the limit the search finds, not this machine's latency noise: with the
+// default 100 ms, one connection held 0.78-1.05 of flat out in six runs here. Steps of 4 s
+// keep the 1% criterion clear of the tens of milliseconds a commit can lag at a step's end.
+// It measures, so its own ctest entry runs it with nothing else on the server.
 TEST_F(PurchasesTest, Alone_FindMaxIsWithinAQuarterOfFlatOut) {
   // Stock that lasts both runs: a purchase out of stock is cheaper than one sold, so a
   // run that drained items would go faster than the other for that alone.
@@ -181,13 +184,15 @@ TEST_F(PurchasesTest, Alone_FindMaxIsWithinAQuarterOfFlatOut) {
   seed(catalog);
   const auto before = snapshot();
   const std::string report = temp_path("find_max_report.jsonl");
-  const auto found = purchases("--connections 1 --batch 1 --find-max --step-duration 2s --report-jsonl " + report);
+  const auto found =
+      purchases("--connections 1 --batch 1 --find-max --step-duration 4s --slo-p99 250ms --report-jsonl " + report);
   ASSERT_EQ(found.exit_code, 0) << found.err;
   const std::string search = summary();
   const double found_rate = std::stod(json_field(search, "find_max_rate"));
   const double search_seconds = std::stod(json_field(search, "seconds"));
   EXPECT_EQ(json_field(search, "find_max_finished"), "true") << search;
-  EXPECT_LT(std::stod(json_field(search, "find_max_p99_ms")), 100.0) << search;
+  EXPECT_LT(std::stod(json_field(search, "find_max_p99_ms")), 250.0) << search;
+  EXPECT_EQ(json_field(search, "find_max_slo_p99_ms"), "250") << search;
   EXPECT_EQ(summary_count("out_of_stock"), 0u);
   expect_exact(before, snapshot());  // a search is still an exact stream
 
