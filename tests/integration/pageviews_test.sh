@@ -221,12 +221,15 @@ find_max() {
   local topic dir=$WORK_DIR/find-max k
   # Two instances share the load: steps of 1 s from 1,000/s, doubling while the dev
   # broker holds (it holds 4,000/s easily), bounded by --duration to three steps: the
-  # sending ends 250 ms after it (the late-send grace), half-way through step 4.
+  # sending ends 250 ms after it (the late-send grace), half-way through step 4. What is
+  # tested is their agreement and the merged report, not the broker's latency: a 1 s SLO
+  # keeps a 100 ms hiccup of this machine (seen in CI, beside other tests) from failing
+  # a 1 s step.
   topic=$(new_topic find-max)
   mkdir -p "$dir"
   local -a pids=()
   for k in 1 2; do
-    "$PAGEVIEWS" --topic "$topic" --instance "$k/2" --find-max --find-max-dir "$dir" --rate 1000 --step-duration 1s \
+    "$PAGEVIEWS" --topic "$topic" --instance "$k/2" --find-max --find-max-dir "$dir" --rate 1000 --step-duration 1s --slo-p99 1s \
       --duration 3250ms --report-interval 500ms --report-jsonl "$WORK_DIR/report-$k.jsonl" \
       --summary-json "$WORK_DIR/summary-$k.json" 2>"$WORK_DIR/err-$k" &
     pids+=($!)
