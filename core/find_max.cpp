@@ -344,7 +344,7 @@ void RateFinder::conclude_step(const StepMeasurement& measured, nanoseconds elap
   begin_step(elapsed);
 }
 
-void RateFinder::report(Summary& summary) const {
+std::string RateFinder::report(Summary& summary) const {
   const StepResult* best = m_search.best();
   const StepResult* failed = m_search.lowest_failed();
   summary.set("find_max_rate", best ? best->measured.target_rate : 0.0)
@@ -358,9 +358,9 @@ void RateFinder::report(Summary& summary) const {
                           : fmt::format(" (the search stopped after {} step(s), before it narrowed to {:g}%)",
                                         m_search.steps().size(), m_settings.precision * 100);
   if (best == nullptr) {
-    throw Error(failed ? fmt::format("find-max: no rate held, down to {:g}/s ({}){}", failed->measured.target_rate,
-                                     verdict_name(failed->verdict), unfinished)
-                       : fmt::format("find-max: no step ended{}", unfinished));
+    return failed ? fmt::format("find-max: no rate held, down to {:g}/s ({}){}", failed->measured.target_rate,
+                                verdict_name(failed->verdict), unfinished)
+                  : fmt::format("find-max: no step ended{}", unfinished);
   }
   info("find-max: the highest rate that held is {:g}/s (achieved {:.1f}/s, p99 {:.2f} ms within the SLO of {}){}",
        best->measured.target_rate, best->measured.achieved_rate(), to_ms(best->measured.latency.percentile(0.99)),
@@ -370,6 +370,7 @@ void RateFinder::report(Summary& summary) const {
          verdict_name(failed->verdict), failed->measured.achieved_rate(),
          to_ms(failed->measured.latency.percentile(0.99)));
   }
+  return "";
 }
 
 }  // namespace shop

@@ -115,8 +115,9 @@ class RateFinder {
 
   // The result on stderr and in the summary (find_max_rate, find_max_p99_ms,
   // find_max_steps, find_max_finished, find_max_slo_p99_ms, find_max_step_seconds).
-  // Throws Error when no step held.
-  void report(Summary& summary) const;
+  // Returns the run's error when no step held (the summary is filled in either way, to
+  // be written before the tool exits 1 with it), else "".
+  [[nodiscard]] std::string report(Summary& summary) const;
 
  private:
   [[nodiscard]] std::string step_file(uint32_t step, uint32_t instance) const;

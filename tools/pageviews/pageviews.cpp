@@ -304,14 +304,7 @@ class PageviewRun {
     }
     if (failure.empty()) failure = m_search_error;
     summary.set("error", failure);
-    std::string search_failure;
-    if (m_finder) {
-      try {
-        m_finder->report(summary);
-      } catch (const Error& error) {  // no rate held: still a summary to write
-        search_failure = error.what();
-      }
-    }
+    const std::string search_failure = m_finder ? m_finder->report(summary) : std::string();  // no rate held
     if (!m_options.report.summary_json.empty()) summary.write_json_file(m_options.report.summary_json);
     if (!failure.empty()) throw Error(failure);
     if (!search_failure.empty()) throw Error(search_failure);

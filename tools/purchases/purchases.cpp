@@ -330,14 +330,7 @@ class PurchaseRun {
         .set("batch", uint64_t{m_settings.batch})
         .set("instance", m_settings.stream.instance.to_string())
         .set("error", m_failure);
-    std::string search_failure;
-    if (m_finder) {
-      try {
-        m_finder->report(summary);
-      } catch (const Error& error) {  // no rate held: still a summary to write
-        search_failure = error.what();
-      }
-    }
+    const std::string search_failure = m_finder ? m_finder->report(summary) : std::string();  // no rate held
     if (!m_options.report.summary_json.empty()) summary.write_json_file(m_options.report.summary_json);
 
     if (!m_failure.empty()) throw Error(m_failure);
