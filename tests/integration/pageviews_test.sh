@@ -10,11 +10,15 @@
 #   pageviews_test.sh SHOP_PAGEVIEWS find_max two instances searching together
 #                                             (--find-max --find-max-dir), their reports
 #                                             merged by scripts/merge-reports.sh
+#   pageviews_test.sh SHOP_PAGEVIEWS config   librdkafka properties from -F files and
+#                                             $KAFKA_CONFIG_FILE, bad files, secrets never
+#                                             printed, TLS and SASL as far as the dev
+#                                             broker goes (it speaks neither)
 # shellcheck source-path=SCRIPTDIR source=harness/lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/harness/lib.sh"
 
-readonly PAGEVIEWS=${1:?usage: pageviews_test.sh SHOP_PAGEVIEWS basic|faults|stages|find_max}
-readonly PART=${2:?usage: pageviews_test.sh SHOP_PAGEVIEWS basic|faults|stages|find_max}
+readonly PAGEVIEWS=${1:?usage: pageviews_test.sh SHOP_PAGEVIEWS basic|faults|stages|find_max|config}
+readonly PART=${2:?usage: pageviews_test.sh SHOP_PAGEVIEWS basic|faults|stages|find_max|config}
 [[ -x $PAGEVIEWS ]] || die "not an executable: $PAGEVIEWS"
 [[ -n ${KAFKA_BROKERS:-} ]] || die "KAFKA_BROKERS is not set (is the kafka fixture running?)"
 command -v kcat >/dev/null || die "kcat not found (apt-get install -y kcat)"
@@ -277,10 +281,165 @@ print(events == sum(r["events"] for r in singles))' "$WORK_DIR/merged.jsonl" "$W
   expect_match "... saying why" "is from an earlier run: give each run an empty directory" "$err"
 }
 
+# one_line_error WHAT REGEX FILE: FILE is exactly one line, "shop-pageviews: error: "
+# followed by something matching REGEX.
+one_line_error() {
+  expect_eq "$1: one line" 1 "$(wc -l <"$3" | tr -d ' ')"
+  expect_match "$1: it says why" "^shop-pageviews: error: $2" "$(cat "$3")"
+}
+
+config() {
+  local topic status start summary=$WORK_DIR/summary.json conf=$WORK_DIR/client.properties
+  local -r unreachable=127.0.0.1:1 # privileged: nothing listens there
+  # Every secret below is this; at the end no output of any run may contain it.
+  local -r secret="pw-$$-Zq7xK"
+  local -r all_output=$WORK_DIR/all-output
+  : >"$all_output"
+  keep() { cat "$@" >>"$all_output"; }
+
+  # A file the way kcat reads it (kcat.c read_conf_file()): comments, blank and indented
+  # lines, CRLF, Java's escaped ':'. Its tiny local queue must show: backpressure waits.
+  printf '%s\r\n' '# shop-pageviews -F' '' "  bootstrap.servers=${KAFKA_BROKERS/:/\\:}  " \
+    'queue.buffering.max.messages=500' 'client.id=shop-pageviews-config-test' >"$conf"
+  topic=$(new_topic file)
+  status=0
+  KAFKA_BROKERS=$unreachable "$PAGEVIEWS" -q -F "$conf" --topic "$topic" --count 20000 --rate max --seed 5 \
+    --summary-json "$summary" 2>"$WORK_DIR/err" || status=$?
+  keep "$WORK_DIR/err" "$summary"
+  expect_eq "-F: exit 0" 0 "$status"
+  expect_match "-F: its queue.buffering.max.messages applied (backpressure waits)" '^[1-9][0-9]*$' \
+    "$(json_number "$summary" backpressure_waits)"
+  expect_match "-F: its bootstrap.servers beats \$KAFKA_BROKERS" "\"destination\": \"topic '$topic' at $KAFKA_BROKERS\"" \
+    "$(cat "$summary")"
+  same_messages "-F" "$topic" 20000 --seed 5
+
+  # -X comes after the file: a big queue again, no waits.
+  topic=$(new_topic file-then-x)
+  expect_ok "-F then -X: exit 0" "$PAGEVIEWS" -q -F "$conf" -X queue.buffering.max.messages=200000 --topic "$topic" \
+    --count 20000 --rate max --summary-json "$summary"
+  expect_eq "-F then -X: -X wins (no backpressure waits)" 0 "$(json_number "$summary" backpressure_waits)"
+
+  # $KAFKA_CONFIG_FILE when there is no -F; with -F it is not read at all.
+  topic=$(new_topic env-file)
+  expect_ok "\$KAFKA_CONFIG_FILE: exit 0" env KAFKA_CONFIG_FILE="$conf" "$PAGEVIEWS" -q --topic "$topic" \
+    --count 20000 --rate max --summary-json "$summary"
+  expect_match "\$KAFKA_CONFIG_FILE: its properties applied" '^[1-9][0-9]*$' "$(json_number "$summary" backpressure_waits)"
+  printf 'acks=all\n' >"$WORK_DIR/other.properties"
+  topic=$(new_topic env-file-ignored)
+  expect_ok "-F: \$KAFKA_CONFIG_FILE (missing here) is not read" env KAFKA_CONFIG_FILE=/nonexistent/kafka.properties \
+    "$PAGEVIEWS" -q -F "$WORK_DIR/other.properties" --topic "$topic" --count 100
+  # --brokers beats a file's bootstrap.servers, as kcat's -b does.
+  status=0
+  "$PAGEVIEWS" -F "$conf" --brokers "$unreachable" --timeout 2s --count 10 2>"$WORK_DIR/err" || status=$?
+  expect_eq "--brokers beats the file: exit 1 (nothing listens there)" 1 "$status"
+  one_line_error "--brokers beats the file" "cannot reach Kafka at $unreachable within" "$WORK_DIR/err"
+
+  # Bad files: exit 2, one line naming the option, the file and the line, never the text.
+  # bad-value: the password pasted on the wrong line; librdkafka quotes the mechanism it
+  # does not know (src/rdkafka_sasl.c, rd_kafka_sasl_select_provider()), so that message
+  # shows it unless redacted.
+  printf 'acks=all\n# fine\nsasl.password %s\n' "$secret" >"$WORK_DIR/bad-line.properties"
+  printf 'acks=all\nno.such.property=1\n' >"$WORK_DIR/unknown.properties"
+  printf 'security.protocol=SASL_PLAINTEXT\nsasl.password=%s\nsasl.mechanisms=%s\n' "$secret" "$secret" \
+    >"$WORK_DIR/bad-value.properties"
+  printf 'sasl.password=%s\n' "$secret" >"$WORK_DIR/unreadable.properties"
+  chmod 000 "$WORK_DIR/unreadable.properties"
+  local -a cases=(
+    "-F $WORK_DIR/missing.properties|-F $WORK_DIR/missing\\.properties: cannot read it \\(No such file or directory\\)$"
+    "-F $WORK_DIR|-F $WORK_DIR: cannot read it \\(Is a directory\\)$"
+    "-F $WORK_DIR/bad-line.properties|-F $WORK_DIR/bad-line\\.properties:3: expected key=value$"
+    "-F $WORK_DIR/unknown.properties|-F $WORK_DIR/unknown\\.properties:2 no\\.such\\.property=1: No such configuration property"
+    "-F $WORK_DIR/bad-value.properties|kafka producer: .+"
+    "-X sasl.password|-X: expected key=value \\(the text is not shown"
+  )
+  # Root reads any file: the unreadable case only means something for other users.
+  ((EUID == 0)) || cases+=("-F $WORK_DIR/unreadable.properties|-F $WORK_DIR/unreadable\\.properties: cannot read it \\(Permission denied\\)$")
+  local entry args want
+  for entry in "${cases[@]}"; do
+    args=${entry%%|*} want=${entry#*|}
+    status=0
+    # shellcheck disable=SC2086 # the flags are meant to split
+    "$PAGEVIEWS" --brokers "$unreachable" --timeout 2s $args 2>"$WORK_DIR/err" || status=$?
+    keep "$WORK_DIR/err"
+    expect_eq "bad input '${args##*/}': exit 2" 2 "$status"
+    one_line_error "bad input '${args##*/}'" "$want" "$WORK_DIR/err"
+  done
+  status=0
+  KAFKA_CONFIG_FILE=$WORK_DIR/missing.properties "$PAGEVIEWS" --timeout 2s --count 1 2>"$WORK_DIR/err" || status=$?
+  expect_eq "a missing \$KAFKA_CONFIG_FILE: exit 2" 2 "$status"
+  one_line_error "a missing \$KAFKA_CONFIG_FILE" "KAFKA_CONFIG_FILE $WORK_DIR/missing\\.properties: cannot read it" "$WORK_DIR/err"
+
+  # SASL: the dev broker (librdkafka 2.0.2's mock cluster) has no SaslHandshake handler
+  # (src/rdkafka_mock_handlers.c, rd_kafka_mock_api_handlers), so a SASL client is refused
+  # after connecting: a clear line and exit 1 within --timeout, the password nowhere,
+  # even with -v and all of librdkafka's debug contexts.
+  printf 'security.protocol=SASL_PLAINTEXT\nsasl.mechanisms=PLAIN\nsasl.username=alice\nsasl.password=%s\n' \
+    "$secret" >"$WORK_DIR/sasl.properties"
+  chmod 600 "$WORK_DIR/sasl.properties"
+  start=$EPOCHSECONDS
+  status=0
+  "$PAGEVIEWS" -F "$WORK_DIR/sasl.properties" --timeout 3s --count 10 --summary-json "$summary" \
+    2>"$WORK_DIR/err" || status=$?
+  keep "$WORK_DIR/err"
+  expect_eq "SASL against the dev broker: exit 1" 1 "$status"
+  one_line_error "SASL against the dev broker" \
+    "cannot reach Kafka at $KAFKA_BROKERS within 3\\.00 s \\(--timeout\\): .*SASL Handshake not supported by broker" \
+    "$WORK_DIR/err"
+  if ((EPOCHSECONDS - start <= 7)); then ok "SASL against the dev broker: gave up in time"; else
+    not_ok "SASL against the dev broker: took $((EPOCHSECONDS - start)) s with --timeout 3s"
+  fi
+  status=0
+  "$PAGEVIEWS" -v --progress -F "$WORK_DIR/sasl.properties" -X debug=all -X "ssl.key.password=$secret" --timeout 2s \
+    --count 10 >"$WORK_DIR/out" 2>"$WORK_DIR/err" || status=$?
+  keep "$WORK_DIR/out" "$WORK_DIR/err"
+  expect_eq "SASL with -v -X debug=all: exit 1" 1 "$status"
+  expect_match "... librdkafka's debug lines are there" 'kafka: .*SASL' "$(cat "$WORK_DIR/err")"
+  # Delivered with a secret set (librdkafka ignores sasl.* without SASL): the summary and
+  # the status line.
+  topic=$(new_topic secret-summary)
+  printf 'sasl.password=%s\n' "$secret" >"$WORK_DIR/secret.properties"
+  expect_ok "a secret in -F and -X, PLAINTEXT: exit 0" "$PAGEVIEWS" -v --progress --topic "$topic" \
+    -F "$WORK_DIR/secret.properties" -X "ssl.key.password=$secret" --count 2000 --rate 2000 \
+    --summary-json "$summary" 2>"$WORK_DIR/err"
+  keep "$WORK_DIR/err" "$summary"
+  expect_match "... the status line was printed" 'views/s, sent' "$(cat "$WORK_DIR/err")"
+  # A secret from the environment without writing it to disk: process substitution.
+  topic=$(new_topic secret-fd)
+  expect_ok "-F <(printf ...) from an environment variable: exit 0" "$PAGEVIEWS" -q --topic "$topic" --count 100 \
+    -F <(printf 'sasl.password=%s\nlinger.ms=1\n' "$secret")
+  "$PAGEVIEWS" --help -F "$WORK_DIR/secret.properties" -X "sasl.password=$secret" >"$WORK_DIR/out" 2>&1 || true
+  keep "$WORK_DIR/out"
+  expect_match "--help describes -F" '-F FILE[^
+]*key=value' "$(cat "$WORK_DIR/out")"
+  if grep -qF -- "$secret" "$all_output"; then
+    not_ok "a secret was printed: $(grep -F -- "$secret" "$all_output" | head -n 3)"
+  else
+    ok "no secret in any output ($(wc -l <"$all_output" | tr -d ' ') lines: errors, -v, debug, status, summaries, --help)"
+  fi
+
+  # TLS: a CA file that is not there is a usage error, found before connecting.
+  status=0
+  "$PAGEVIEWS" -X security.protocol=SSL -X ssl.ca.location="$WORK_DIR/missing-ca.pem" --timeout 2s --count 1 \
+    2>"$WORK_DIR/err" || status=$?
+  expect_eq "TLS with a missing ssl.ca.location: exit 2" 2 "$status"
+  one_line_error "TLS with a missing ssl.ca.location" "kafka producer: ssl\\.ca\\.location failed: .+" "$WORK_DIR/err"
+  # TLS against a plaintext listener (the dev broker has no other): clear and in time.
+  start=$EPOCHSECONDS
+  status=0
+  "$PAGEVIEWS" -X security.protocol=SSL --timeout 3s --count 1 2>"$WORK_DIR/err" || status=$?
+  expect_eq "TLS against the plaintext dev broker: exit 1" 1 "$status"
+  one_line_error "TLS against the plaintext dev broker" \
+    "cannot reach Kafka at $KAFKA_BROKERS within 3\\.00 s \\(--timeout\\): .*SSL_HANDSHAKE" "$WORK_DIR/err"
+  if ((EPOCHSECONDS - start <= 7)); then ok "TLS against the plaintext dev broker: gave up in time"; else
+    not_ok "TLS against the plaintext dev broker: took $((EPOCHSECONDS - start)) s with --timeout 3s"
+  fi
+}
+
 case $PART in
   basic) basic ;;
   faults) faults ;;
   stages) stages ;;
   find_max) find_max ;;
-  *) die "unknown part '$PART' (expected basic, faults, stages or find_max)" ;;
+  config) config ;;
+  *) die "unknown part '$PART' (expected basic, faults, stages, find_max or config)" ;;
 esac

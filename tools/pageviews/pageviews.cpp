@@ -14,6 +14,7 @@
 #include "core/instance.hpp"
 #include "core/output.hpp"
 #include "core/interval_report.hpp"
+#include "core/kafka_config.hpp"
 #include "core/pacing.hpp"
 #include "core/signals.hpp"
 #include "core/status_line.hpp"
@@ -37,7 +38,7 @@ constexpr uint64_t k_unpaced_chunk = 256;
 struct Settings {
   StreamSettings stream;
   bool to_kafka = true;
-  std::string brokers;
+  Setting brokers;  // the value, and where it came from
   KafkaProperties properties;
   nanoseconds flush_timeout{0};
   nanoseconds timeout{0};
@@ -56,8 +57,11 @@ Settings validate(const Options& options, const Environment& env) {
   settings.to_kafka = options.output == "kafka";
   if (options.with_key && settings.to_kafka) throw UsageError("--with-key: only with --output stdout");
   if (options.topic.empty()) throw UsageError("--topic: must not be empty");
-  settings.brokers = resolve_kafka_brokers(options.brokers, env).value;
-  for (const auto& property : options.properties) settings.properties.push_back(parse_kafka_property(property));
+  settings.properties = resolve_kafka_config(options.config_files, options.properties, env);
+  // Explicit properties beat $KAFKA_BROKERS: a file for a managed cluster names its brokers.
+  const auto configured = kafka_config_brokers(settings.properties);
+  settings.brokers = options.brokers.empty() && configured ? Setting{*configured, "bootstrap.servers"}
+                                                          : resolve_kafka_brokers(options.brokers, env);
   settings.flush_timeout = parse_duration(options.flush_timeout, "--flush-timeout");
   settings.timeout = parse_duration(options.timeout, "--timeout");
   if (settings.timeout <= nanoseconds::zero()) throw UsageError("--timeout: must be greater than 0");
@@ -80,7 +84,7 @@ class PageviewRun {
         m_intervals(settings.stream.report_interval, settings.stream.report_jsonl, settings.stream.latency_histogram) {
     if (settings.stream.find_max) m_finder.emplace(*settings.stream.find_max, settings.stream.instance, m_pacer, m_intervals);
     if (settings.to_kafka) {
-      m_producer.emplace(settings.brokers, settings.properties, options.topic);
+      m_producer.emplace(settings.brokers.value, settings.brokers.source, settings.properties, options.topic);
     } else {
       m_stdout.emplace(1 << 18);
     }
@@ -255,7 +259,7 @@ class PageviewRun {
     const double achieved = seconds > 0 ? static_cast<double>(sent_count) / seconds : 0;
     const std::string target = m_settings.stream.rate_text();
     const std::string destination =
-        m_producer ? fmt::format("topic '{}' at {}", m_options.topic, m_settings.brokers) : std::string("stdout");
+        m_producer ? fmt::format("topic '{}' at {}", m_options.topic, m_settings.brokers.value) : std::string("stdout");
 
     Summary summary;
     summary.set("tool", std::string("shop-pageviews"))
@@ -347,9 +351,18 @@ void add_options(CLI::App& app, Options& options) {
   app.add_option("--product-share", options.product_share, "Share of views that are product pages (the rest: profiles)")
       ->type_name("0..1");
   app.add_option("--brokers", options.brokers,
-                 fmt::format("Kafka bootstrap brokers (default: $KAFKA_BROKERS, else {})", k_default_kafka_brokers))
+                 fmt::format("Kafka bootstrap brokers (default: bootstrap.servers from -F/-X, else $KAFKA_BROKERS, "
+                             "else {})",
+                             k_default_kafka_brokers))
       ->type_name("LIST");
-  app.add_option("-X", options.properties, "Any librdkafka property, as kcat takes it (repeatable)")
+  app.add_option("-F", options.config_files,
+                 fmt::format("librdkafka properties from a file of key=value lines, '#' comments, as kcat -F reads "
+                             "it; keeps a SASL password off the command line (repeatable; default: ${})",
+                             k_kafka_config_file_env))
+      ->type_name("FILE")
+      ->default_str("")
+      ->allow_extra_args(false);
+  app.add_option("-X", options.properties, "Any librdkafka property, as kcat takes it; after -F (repeatable)")
       ->type_name("KEY=VALUE")
       ->default_str("")
       ->allow_extra_args(false);
@@ -366,7 +379,7 @@ void add_options(CLI::App& app, Options& options) {
   app.footer(
       "Events: key = user id, value = {\"user_id\": N, \"url\": \"/products/N\" or \"/profiles/N\", \"channel\": ...,\n"
       "\"received_at\": epoch seconds}. Items by popularity (the model shop-purchases shares).\n"
-      "Producer defaults, before -X: enable.idempotence=true, acks=all, reconnect.backoff.max.ms=1000,\n"
+      "Producer defaults, before -F and -X: enable.idempotence=true, acks=all, reconnect.backoff.max.ms=1000,\n"
       "client.id=shop-pageviews. Every message is delivered or reported failed (then exit 1); a full local\n"
       "queue waits, never drops.");
 }

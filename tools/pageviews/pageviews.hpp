@@ -19,8 +19,9 @@ struct Options {
   uint64_t users = k_default_users;
   uint64_t items = k_default_items;
   double product_share = 0.5;
-  std::string brokers;                  // empty: KAFKA_BROKERS, then the compose default
-  std::vector<std::string> properties;  // -X key=value, in order
+  std::string brokers;  // empty: a file's or -X's bootstrap.servers, then KAFKA_BROKERS, then the default
+  std::vector<std::string> config_files;  // -F FILE, in order; none: $KAFKA_CONFIG_FILE
+  std::vector<std::string> properties;    // -X key=value, in order, after the files
   std::string output = "kafka";         // kafka | stdout
   bool with_key = false;                // stdout: "key<TAB>value"
   std::string flush_timeout = "10s";

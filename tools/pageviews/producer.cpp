@@ -21,33 +21,35 @@ Clock::time_point from_opaque(void* opaque) noexcept {
   return Clock::time_point(Clock::duration(static_cast<Clock::rep>(reinterpret_cast<uintptr_t>(opaque))));
 }
 
-void set_property(rd_kafka_conf_t* conf, const std::string& key, const std::string& value, std::string_view origin) {
+// librdkafka's error text is redacted too: for some properties it quotes the value
+// ("Invalid value \"...\" for configuration property", src/rdkafka_conf.c).
+void set_property(rd_kafka_conf_t* conf, const KafkaProperty& property, const KafkaProperties& all) {
   std::array<char, 512> error{};
-  if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), error.data(), error.size()) != RD_KAFKA_CONF_OK) {
-    throw UsageError(fmt::format("{} {}: {}", origin, kafka_property_for_display(key, value), error.data()));
+  if (rd_kafka_conf_set(conf, property.key.c_str(), property.value.c_str(), error.data(), error.size()) !=
+      RD_KAFKA_CONF_OK) {
+    throw UsageError(fmt::format("{} {}: {}", property.origin, kafka_property_for_display(property.key, property.value),
+                                 redact_kafka_secrets(error.data(), all)));
   }
-}
-
-// librdkafka's own log lines (connection attempts and such) only with -v: the status
-// line and the final summary say what matters. Called from librdkafka's threads; debug()
-// writes each line with one call.
-void on_log(const rd_kafka_t* /*handle*/, int /*level*/, const char* facility, const char* text) {
-  debug("kafka: {} {}", facility, text);
 }
 
 }  // namespace
 
-KafkaProducer::KafkaProducer(const std::string& brokers, const KafkaProperties& properties, const std::string& topic)
-    : m_brokers(brokers), m_topic_name(topic) {
+KafkaProducer::KafkaProducer(const std::string& brokers, std::string_view brokers_origin,
+                             const KafkaProperties& properties, const std::string& topic)
+    : m_brokers(brokers), m_topic_name(topic), m_properties(properties) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   try {
-    set_property(conf, "client.id", "shop-pageviews", "default");
-    set_property(conf, "enable.idempotence", "true", "default");
-    set_property(conf, "acks", "all", "default");
-    // Back within a second of a broker returning (librdkafka's default backoff grows to 10 s).
-    set_property(conf, "reconnect.backoff.max.ms", "1000", "default");
-    set_property(conf, "bootstrap.servers", brokers, "--brokers");
-    for (const auto& [key, value] : properties) set_property(conf, key, value, "-X");
+    const KafkaProperties defaults{
+        {"client.id", "shop-pageviews", "default"},
+        {"enable.idempotence", "true", "default"},
+        {"acks", "all", "default"},
+        // Back within a second of a broker returning (librdkafka's default backoff grows to 10 s).
+        {"reconnect.backoff.max.ms", "1000", "default"},
+    };
+    for (const auto& property : defaults) set_property(conf, property, m_properties);
+    for (const auto& property : properties) set_property(conf, property, m_properties);
+    // Last: --brokers and $KAFKA_BROKERS beat a file's bootstrap.servers (as kcat's -b does).
+    set_property(conf, {"bootstrap.servers", brokers, std::string(brokers_origin)}, m_properties);
   } catch (...) {
     rd_kafka_conf_destroy(conf);
     throw;
@@ -55,14 +57,14 @@ KafkaProducer::KafkaProducer(const std::string& brokers, const KafkaProperties& 
   rd_kafka_conf_set_opaque(conf, this);
   rd_kafka_conf_set_dr_msg_cb(conf, &KafkaProducer::on_delivery);
   rd_kafka_conf_set_error_cb(conf, &KafkaProducer::on_error);
-  rd_kafka_conf_set_log_cb(conf, &on_log);
+  rd_kafka_conf_set_log_cb(conf, &KafkaProducer::on_log);
 
   std::array<char, 512> error{};
   m_handle.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf, error.data(), error.size()));
   if (!m_handle) {
     rd_kafka_conf_destroy(conf);  // rd_kafka_new() takes it only on success
     // Creation checks the combination of properties (e.g. idempotence with acks=1).
-    throw UsageError(fmt::format("kafka producer: {}", error.data()));
+    throw UsageError(fmt::format("kafka producer: {}", redact_kafka_secrets(error.data(), m_properties)));
   }
   m_topic.reset(rd_kafka_topic_new(m_handle.get(), topic.c_str(), nullptr));
   if (!m_topic) throw UsageError(fmt::format("--topic {}: {}", topic, rd_kafka_err2str(rd_kafka_last_error())));
@@ -104,13 +106,22 @@ void KafkaProducer::on_error(rd_kafka_t* handle, int error, const char* reason, 
   if (error == RD_KAFKA_RESP_ERR__FATAL) {
     std::array<char, 512> fatal{};
     rd_kafka_fatal_error(handle, fatal.data(), fatal.size());
-    self.m_fatal_error = fatal.data()[0] != '\0' ? fatal.data() : reason;
+    self.m_fatal_error = redact_kafka_secrets(fatal.data()[0] != '\0' ? fatal.data() : reason, self.m_properties);
     request_stop();  // nothing produced after a fatal error can be delivered
     return;
   }
   if (error == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) self.m_brokers_down = true;
-  self.m_last_error = reason;
-  debug("kafka: {} ({})", reason, rd_kafka_err2str(static_cast<rd_kafka_resp_err_t>(error)));
+  self.m_last_error = redact_kafka_secrets(reason, self.m_properties);
+  debug("kafka: {} ({})", self.m_last_error, rd_kafka_err2str(static_cast<rd_kafka_resp_err_t>(error)));
+}
+
+// librdkafka's own log lines (connection attempts and such) only with -v: the status
+// line and the final summary say what matters. Called from librdkafka's threads (the
+// properties are not changed after construction); debug() writes each line with one call.
+void KafkaProducer::on_log(const rd_kafka_t* handle, int /*level*/, const char* facility, const char* text) {
+  if (verbosity() != Verbosity::verbose) return;
+  const auto* self = static_cast<const KafkaProducer*>(rd_kafka_opaque(handle));
+  debug("kafka: {} {}", facility, self != nullptr ? redact_kafka_secrets(text, self->m_properties) : std::string(text));
 }
 
 void KafkaProducer::wait_until_reachable(std::chrono::nanoseconds timeout) {

@@ -21,10 +21,11 @@
 #include <vector>
 
 #include "core/histogram.hpp"
+#include "core/kafka_config.hpp"
 
 namespace shop::pageviews {
 
-using KafkaProperties = std::vector<std::pair<std::string, std::string>>;
+using KafkaProperties = std::vector<KafkaProperty>;  // -F files, then -X
 
 struct DeliveryStats {
   uint64_t delivered = 0;
@@ -41,9 +42,12 @@ class KafkaProducer {
   static constexpr size_t k_message_room = 256;
 
   // Properties apply in order after the defaults (client.id, enable.idempotence=true,
-  // acks=all, reconnect.backoff.max.ms=1000) and bootstrap.servers = `brokers`. Throws
-  // UsageError naming the -X property librdkafka rejects (a secret's value masked).
-  KafkaProducer(const std::string& brokers, const KafkaProperties& properties, const std::string& topic);
+  // acks=all, reconnect.backoff.max.ms=1000), then bootstrap.servers = `brokers` (from
+  // `brokers_origin`). Throws UsageError naming the property librdkafka rejects and where
+  // it came from, or librdkafka's complaint about the whole (e.g. a missing
+  // ssl.ca.location file). No message, and no -v log line, shows a secret's value.
+  KafkaProducer(const std::string& brokers, std::string_view brokers_origin, const KafkaProperties& properties,
+                const std::string& topic);
   ~KafkaProducer();
   KafkaProducer(const KafkaProducer&) = delete;
   KafkaProducer& operator=(const KafkaProducer&) = delete;
@@ -123,6 +127,7 @@ class KafkaProducer {
 
   static void on_delivery(rd_kafka_t* handle, const rd_kafka_message_t* message, void* opaque);
   static void on_error(rd_kafka_t* handle, int error, const char* reason, void* opaque);
+  static void on_log(const rd_kafka_t* handle, int level, const char* facility, const char* text);
   void record_delivery(const rd_kafka_message_t& message);
   uint64_t purge_remaining();
   // Serves delivery reports and events (librdkafka's poll), `timeout_ms` at most.
@@ -130,6 +135,7 @@ class KafkaProducer {
 
   std::string m_brokers;
   std::string m_topic_name;
+  KafkaProperties m_properties;  // for redact_kafka_secrets() of what librdkafka says
   DeliveryStats m_stats;
   bool m_brokers_down = false;
   std::string m_fatal_error;
