@@ -1,5 +1,6 @@
 #include "core/mysql.hpp"
 
+#include <cppconn/resultset.h>
 #include <cppconn/statement.h>
 #include <fmt/core.h>
 #include <mysql_driver.h>
@@ -57,6 +58,69 @@ bool is_retryable_conflict(const sql::SQLException& error) {
   return error.getErrorCode() == 1213 || error.getErrorCode() == 1205;
 }
 
+namespace {
+
+// ssl-mode in Connector/C++ 1.1 on Debian, which is built on MariaDB Connector/C 3.3
+// (libmariadb), measured against the harness's TLS MariaDB (tests/integration/
+// mysql_tls_test.sh keeps these true):
+// - OPT_SSL_MODE is accepted and does nothing: libmariadb has no MYSQL_OPT_SSL_MODE.
+// - sslEnforce uses TLS when the server offers it and goes on without when it does not:
+//   PREFERRED, not REQUIRED. So REQUIRED and VERIFY_CA check after connecting that the
+//   session is encrypted (session_uses_tls).
+// - sslCA (or sslCAPath) alone verifies the chain, not the host name: VERIFY_CA.
+// - sslVerify verifies chain and host name, and refuses a server without TLS during the
+//   handshake ("SSL is required, but the server does not support it"): VERIFY_IDENTITY.
+//   Without a CA it trusts OpenSSL's default store, the system's CA certificates.
+// Source of the host check: mariadb-connector-c, libmariadb/secure/openssl.c,
+// ma_tls_verify_server_cert() ("Validation of SSL server certificate failed").
+void set_tls_properties(sql::ConnectOptionsMap& properties, const MysqlTls& tls) {
+  if (tls.mode == MysqlSslMode::disabled) return;
+  properties["sslEnforce"] = true;
+  if (!tls.ca.empty()) {
+    properties["sslCA"] = sql::SQLString(tls.ca);
+  } else if (tls.mode == MysqlSslMode::verify_ca) {
+    properties["sslCAPath"] = sql::SQLString(k_system_ca_directory);
+  }
+  if (tls.mode == MysqlSslMode::verify_identity) properties["sslVerify"] = true;
+  if (!tls.cert.empty()) {
+    properties["sslCert"] = sql::SQLString(tls.cert);
+    properties["sslKey"] = sql::SQLString(tls.key);
+  }
+}
+
+bool session_uses_tls(sql::Statement& statement) { return !mysql_session_tls(statement).empty(); }
+
+// What a TLS failure means, for the one line the user reads (" : ..." or "").
+std::string explain_connect_failure(const sql::SQLException& error, const MysqlUrl& url) {
+  const std::string message = error.what();
+  const std::string_view mode = mysql_ssl_mode_name(url.tls.mode);
+  const std::string trusted = url.tls.ca.empty() ? "the system's CA certificates" : "ssl-ca " + url.tls.ca;
+  switch (error.getErrorCode()) {
+    case 3159:  // MySQL: ER_SECURE_TRANSPORT_REQUIRED
+      return fmt::format(": the server requires TLS, and ssl-mode is {}", mode);
+    case 1045:  // MariaDB answers a client without TLS this way under require_secure_transport
+      if (url.tls.mode == MysqlSslMode::disabled) {
+        return ": access denied; with ssl-mode DISABLED, a server that requires TLS also refuses this way";
+      }
+      return "";
+    case 2026:  // CR_SSL_CONNECTION_ERROR
+      if (message.find("Validation of SSL server certificate failed") != std::string::npos) {
+        return fmt::format(": the server's certificate does not name host {} (ssl-mode {} checks it)", url.host, mode);
+      }
+      if (message.find("does not support it") != std::string::npos) {
+        return fmt::format(": the server does not offer TLS, and ssl-mode {} needs it", mode);
+      }
+      if (message.find("certificate") != std::string::npos) {
+        return fmt::format(": the server's certificate is not signed by {} (ssl-mode {})", trusted, mode);
+      }
+      return ": TLS failed";
+    default:
+      return "";
+  }
+}
+
+}  // namespace
+
 std::unique_ptr<sql::Connection> connect_mysql(const MysqlUrl& url, const MysqlConnectOptions& options) {
   // The driver singleton's first use is not thread-safe.
   static std::once_flag driver_once;
@@ -75,14 +139,25 @@ std::unique_ptr<sql::Connection> connect_mysql(const MysqlUrl& url, const MysqlC
   properties["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
   if (options.allow_local_infile) properties["OPT_LOCAL_INFILE"] = 1;
   if (options.multi_statements) properties["CLIENT_MULTI_STATEMENTS"] = true;
+  set_tls_properties(properties, url.tls);
   try {
     std::unique_ptr<sql::Connection> connection(driver->connect(properties));
     std::unique_ptr<sql::Statement> statement(connection->createStatement());
     statement->execute("SET time_zone = '+00:00'");
+    if (url.tls.mode >= MysqlSslMode::required && !session_uses_tls(*statement)) {
+      throw Error(fmt::format("cannot connect to MySQL at {}: the server does not offer TLS, and ssl-mode {} needs it",
+                              url.masked(), mysql_ssl_mode_name(url.tls.mode)));
+    }
     return connection;
   } catch (const sql::SQLException& error) {
-    throw Error(fmt::format("cannot connect to MySQL at {} ({})", url.masked(), describe_mysql_error(error)));
+    throw Error(fmt::format("cannot connect to MySQL at {}{} ({})", url.masked(), explain_connect_failure(error, url),
+                            describe_mysql_error(error)));
   }
+}
+
+std::string mysql_session_tls(sql::Statement& statement) {
+  std::unique_ptr<sql::ResultSet> cipher(statement.executeQuery("SHOW SESSION STATUS LIKE 'Ssl_cipher'"));
+  return cipher->next() ? std::string(cipher->getString(2)) : std::string();
 }
 
 }  // namespace shop

@@ -23,10 +23,17 @@ struct MysqlConnectOptions {
   bool multi_statements = false;
 };
 
-// Connects or throws Error("cannot connect to MySQL at <masked url> (<server message>)").
+// Connects or throws Error("cannot connect to MySQL at <masked url>[: <what a TLS failure
+// means>] (<server message>)"), with TLS as url.tls says (url.hpp, MysqlSslMode).
 // Sessions use UTC (time_zone = '+00:00') so TIMESTAMP values never depend on the server.
 [[nodiscard]] std::unique_ptr<sql::Connection> connect_mysql(const MysqlUrl& url,
                                                              const MysqlConnectOptions& options = {});
+
+// The cipher of the session ("" without TLS), from SHOW SESSION STATUS LIKE 'Ssl_cipher'.
+[[nodiscard]] std::string mysql_session_tls(sql::Statement& statement);
+
+// OpenSSL's certificate directory on Debian: VERIFY_CA's trust without an ssl-ca.
+inline constexpr const char* k_system_ca_directory = "/etc/ssl/certs";
 
 // Transactions through SQL statements, never Connection::commit()/rollback()/
 // setAutoCommit(): Connector/C++ 1.1's Connection::commit() returns normally when the

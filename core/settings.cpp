@@ -2,8 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <cctype>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 
 #include "core/error.hpp"
 
@@ -28,10 +33,54 @@ Setting resolve_mysql_url(std::string_view flag, const Environment& env) {
   return resolve_setting(flag, "--mysql", "MYSQL_URL", k_default_mysql_url, env);
 }
 
+namespace {
+
+// The TLS settings of the environment, under the URL's query. MYSQL_PWD is the mysql
+// client's own variable; it reads no TLS variables, so these follow its option names.
+MysqlTls mysql_tls_from_environment(const Environment& env) {
+  MysqlTls tls;
+  if (auto mode = env("MYSQL_SSL_MODE")) {
+    const auto parsed = parse_mysql_ssl_mode(*mode);
+    if (!parsed) {
+      throw UsageError(fmt::format(
+          "MYSQL_SSL_MODE: unknown ssl-mode '{}' (expected DISABLED, PREFERRED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY)",
+          *mode));
+    }
+    tls.mode = *parsed;
+    tls.mode_given = true;
+  }
+  if (auto ca = env("MYSQL_SSL_CA")) tls.ca = *ca;
+  if (auto cert = env("MYSQL_SSL_CERT")) tls.cert = *cert;
+  if (auto key = env("MYSQL_SSL_KEY")) tls.key = *key;
+  return tls;
+}
+
+// A missing or unreadable file is the user's to fix (exit 2), before anything connects.
+void check_readable(const std::string& path, std::string_view option, std::string_view source) {
+  if (path.empty()) return;
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) {
+    throw UsageError(fmt::format("{}: {}: {} is a directory, not a PEM file", source, option, path));
+  }
+  if (::access(path.c_str(), R_OK) != 0) {
+    throw UsageError(fmt::format("{}: {}: cannot read {} ({})", source, option, path, std::strerror(errno)));
+  }
+}
+
+}  // namespace
+
 MysqlUrl mysql_url_from(std::string_view flag, const Environment& env) {
   const Setting setting = resolve_mysql_url(flag, env);
   const auto password = env("MYSQL_PWD");
-  return parse_mysql_url(setting.value, setting.source, password ? &*password : nullptr);
+  MysqlUrl url = parse_mysql_url(setting.value, setting.source, password ? &*password : nullptr,
+                                 mysql_tls_from_environment(env));
+  settle_mysql_tls(url.tls, setting.source);
+  if (url.tls.mode != MysqlSslMode::disabled) {  // DISABLED ignores them, as mysql does
+    check_readable(url.tls.ca, "ssl-ca", setting.source);
+    check_readable(url.tls.cert, "ssl-cert", setting.source);
+    check_readable(url.tls.key, "ssl-key", setting.source);
+  }
+  return url;
 }
 
 Setting resolve_kafka_brokers(std::string_view flag, const Environment& env) {
@@ -60,7 +109,10 @@ std::pair<std::string, std::string> parse_kafka_property(std::string_view text) 
 bool kafka_property_is_secret(std::string_view key) {
   std::string lower(key);
   for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  for (const std::string_view word : {"password", "secret", "sasl.oauthbearer.config", "ssl.key.pem", "ssl_key"}) {
+  // sasl.jaas.config: a Java client's file carries the password inside it (kcat converts
+  // it; librdkafka itself does not know the property, and says so quoting only the key).
+  for (const std::string_view word :
+       {"password", "secret", "sasl.oauthbearer.config", "sasl.jaas.config", "ssl.key.pem", "ssl_key"}) {
     if (lower.find(word) != std::string::npos) return true;
   }
   return false;

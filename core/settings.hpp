@@ -34,8 +34,10 @@ inline constexpr std::string_view k_default_postgres_url = "postgres://materiali
 
 // --mysql / MYSQL_URL / default.
 [[nodiscard]] Setting resolve_mysql_url(std::string_view flag, const Environment& env);
-// resolve_mysql_url() parsed, with MYSQL_PWD as the password when the URL has none.
-// Throws UsageError naming where the bad URL came from.
+// resolve_mysql_url() parsed, with MYSQL_PWD as the password when the URL has none and
+// MYSQL_SSL_MODE, MYSQL_SSL_CA, MYSQL_SSL_CERT, MYSQL_SSL_KEY for what its query does not
+// set. Throws UsageError naming where the bad URL came from, and for a TLS file that
+// cannot be read.
 [[nodiscard]] MysqlUrl mysql_url_from(std::string_view flag, const Environment& env);
 // --brokers / KAFKA_BROKERS / default.
 [[nodiscard]] Setting resolve_kafka_brokers(std::string_view flag, const Environment& env);
@@ -47,7 +49,7 @@ inline constexpr std::string_view k_default_postgres_url = "postgres://materiali
 [[nodiscard]] std::pair<std::string, std::string> parse_kafka_property(std::string_view text);
 
 // True for librdkafka properties that hold secrets (sasl.password, ssl.key.password,
-// sasl.oauthbearer.client.secret, ...): their values are never printed.
+// sasl.oauthbearer.client.secret, sasl.jaas.config, ...): their values are never printed.
 [[nodiscard]] bool kafka_property_is_secret(std::string_view key);
 
 // "key=value" for messages, with a secret's value shown as ****.

@@ -1,6 +1,7 @@
 #include "core/url.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 
 #include "core/error.hpp"
@@ -62,6 +63,48 @@ std::string mask_url_argument(std::string_view text) {
   return mask_password(out);
 }
 
+// A word from the query shown in a message, or "" when it could be something else: with
+// an unencoded '?' in a password, the "query" begins inside the password.
+std::string shown_word(std::string_view word) {
+  const bool plain = !word.empty() && word.size() <= 32 && std::all_of(word.begin(), word.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_';
+  });
+  return plain ? " '" + std::string(word) + "'" : std::string();
+}
+
+// The URL's query: ssl-mode, ssl-ca, ssl-cert, ssl-key ('-' or '_'), '&'-separated.
+template <typename Fail, typename Decode>
+void parse_tls_query(std::string_view query, MysqlTls& tls, const Fail& fail, const Decode& decode) {
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const auto pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (pair.empty()) continue;
+    const auto equals = pair.find('=');
+    std::string name(pair.substr(0, equals));
+    for (auto& c : name) c = c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (equals == std::string_view::npos) throw fail("query parameter" + shown_word(name) + " has no value");
+    const std::string value = decode(pair.substr(equals + 1));
+    if (name == "ssl-mode") {
+      const auto mode = parse_mysql_ssl_mode(value);
+      if (!mode) {
+        throw fail("unknown ssl-mode" + shown_word(value) +
+                   " (expected DISABLED, PREFERRED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY)");
+      }
+      tls.mode = *mode;
+      tls.mode_given = true;
+    } else if (name == "ssl-ca") {
+      tls.ca = value;
+    } else if (name == "ssl-cert") {
+      tls.cert = value;
+    } else if (name == "ssl-key") {
+      tls.key = value;
+    } else {
+      throw fail("unknown query parameter" + shown_word(name) + " (expected ssl-mode, ssl-ca, ssl-cert or ssl-key)");
+    }
+  }
+}
+
 }  // namespace
 
 std::string percent_decode(std::string_view text) {
@@ -81,16 +124,49 @@ std::string percent_decode(std::string_view text) {
   return out;
 }
 
+std::string_view mysql_ssl_mode_name(MysqlSslMode mode) {
+  switch (mode) {
+    case MysqlSslMode::disabled: return "DISABLED";
+    case MysqlSslMode::preferred: return "PREFERRED";
+    case MysqlSslMode::required: return "REQUIRED";
+    case MysqlSslMode::verify_ca: return "VERIFY_CA";
+    case MysqlSslMode::verify_identity: return "VERIFY_IDENTITY";
+  }
+  return "PREFERRED";
+}
+
+std::optional<MysqlSslMode> parse_mysql_ssl_mode(std::string_view name) {
+  std::string upper(name);
+  for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (const auto mode : {MysqlSslMode::disabled, MysqlSslMode::preferred, MysqlSslMode::required,
+                          MysqlSslMode::verify_ca, MysqlSslMode::verify_identity}) {
+    if (upper == mysql_ssl_mode_name(mode)) return mode;
+  }
+  return std::nullopt;
+}
+
+void settle_mysql_tls(MysqlTls& tls, std::string_view source) {
+  // mysql: "specifying --ssl-ca ... without --ssl-mode implies VERIFY_CA" (its
+  // connection-options page, --ssl-mode).
+  if (!tls.mode_given && !tls.ca.empty()) tls.mode = MysqlSslMode::verify_ca;
+  if (tls.cert.empty() != tls.key.empty()) {
+    throw UsageError(std::string(source) + ": " + (tls.cert.empty() ? "ssl-key needs ssl-cert" : "ssl-cert needs ssl-key") +
+                     " (a client certificate and its key go together)");
+  }
+}
+
 std::string MysqlUrl::masked() const {
   std::string out = "mysql://" + percent_encode(user);
   if (has_password) out += ":****";
   out += '@';
   out += host.find(':') != std::string::npos ? "[" + host + "]" : host;
   out += ':' + std::to_string(port) + '/' + percent_encode(database);
+  if (tls.mode != MysqlSslMode::preferred) out += "?ssl-mode=" + std::string(mysql_ssl_mode_name(tls.mode));
   return out;
 }
 
-MysqlUrl parse_mysql_url(std::string_view text, std::string_view source, const std::string* fallback_password) {
+MysqlUrl parse_mysql_url(std::string_view text, std::string_view source, const std::string* fallback_password,
+                         const MysqlTls& fallback_tls) {
   const auto fail = [&](std::string_view why) -> UsageError {
     return UsageError(std::string(source) + ": " + std::string(why) + " in '" + mask_url_argument(text) +
                       "' (expected a URL like mysql://root@127.0.0.1:3306/shop)");
@@ -110,8 +186,11 @@ MysqlUrl parse_mysql_url(std::string_view text, std::string_view source, const s
   if (scheme != "mysql" && scheme != "mariadb") throw fail("unsupported scheme '" + std::string(scheme) + "'");
   rest.remove_prefix(scheme_end + 3);
 
+  url.tls = fallback_tls;
   if (const auto query = rest.find('?'); query != std::string_view::npos) {
-    throw fail("query parameters are not supported");
+    // The query is split off first: a path in it holds '/'.
+    parse_tls_query(rest.substr(query + 1), url.tls, fail, decode);
+    rest = rest.substr(0, query);
   }
   std::string_view authority = rest;
   if (const auto slash = rest.find('/'); slash != std::string_view::npos) {

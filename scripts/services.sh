@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # services.sh — the test servers of shopstream, on loopback, from temporary state.
 #
-#   scripts/services.sh start [mariadb|postgres|kafka ...]   start (default: all three)
+#   scripts/services.sh start [mariadb|mariadb-tls|postgres|kafka ...]
+#                                                            start (default: all four)
 #   scripts/services.sh env                                  export lines of what is running
 #   scripts/services.sh stop  [mariadb|postgres|kafka ...]   stop cleanly (default: all)
 #   scripts/services.sh discard [mariadb|postgres|kafka ...] stop, and free the memory a
@@ -15,6 +16,8 @@
 #   export MYSQL_URL='mysql://root@127.0.0.1:PORT/shop'
 #   export DATABASE_URL='postgres://postgres@127.0.0.1:PORT/postgres'
 #   export KAFKA_BROKERS='127.0.0.1:PORT'
+#   export MYSQL_TLS_URL='mysql://root@127.0.0.1:PORT/shop'   (mariadb-tls)
+#   export SHOP_TLS_DIR='...'   the harness CA and certificates (below)
 # so `eval "$(scripts/services.sh start)"` sets up a shell. Progress goes to stderr.
 #
 # State lives under ${SHOP_SERVICES_DIR:-/tmp/shopstream-services}/<service>/ (data, log,
@@ -27,12 +30,23 @@
 #               binlog_row_image=FULL, binlog_row_metadata=FULL), server_id=1,
 #               gtid_strict_mode, log_slave_updates, local_infile; root@127.0.0.1 without
 #               password; database `shop`.
-#   PostgreSQL  a private cluster (initdb -U postgres, trust auth, fsync=off). initdb and
+#   MariaDB TLS a second MariaDB as above with TLS (the harness CA's server certificate)
+#               and require_secure_transport=ON, listening on 127.0.0.1 and 127.0.0.2
+#               (a second loopback address that is not in the certificate, for tests of
+#               host name verification).
+#   PostgreSQL  a private cluster (initdb -U postgres, trust auth, fsync=off), ssl = on
+#               with the harness CA's server certificate (TLS offered, not required). initdb and
 #               the server refuse to run as root, so as root they run as the system user
 #               `postgres`, which must be able to reach the state directory.
 #   Kafka       the dev broker: SHOP_KAFKA_DEV_BROKER, else build/support/kafka-dev-broker.
 #
 # MariaDB's data directory is in /dev/shm when there is one (see mariadb_data_dir).
+#
+# TLS material (ensure_tls_material), made once with openssl in $SHOP_SERVICES_DIR/tls/:
+#   ca.pem              the harness CA, which signed:
+#   server.pem/.key     for DNS:localhost and IP:127.0.0.1 (not 127.0.0.2)
+#   client.pem/.key     a client certificate (CN shop-client)
+#   other-ca.pem        an unrelated CA: a "wrong CA" for tests
 #
 # Environment: SHOP_SERVICES_DIR (state), SHOP_SERVICES_DATA_ON_DISK=1 (MariaDB's data
 # under it too), SHOP_KAFKA_DEV_BROKER (broker program),
@@ -41,7 +55,7 @@
 set -euo pipefail
 
 readonly PROG=services.sh
-readonly ALL_SERVICES=(mariadb postgres kafka)
+readonly ALL_SERVICES=(mariadb mariadb-tls postgres kafka)
 REPO_ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
 readonly REPO_ROOT
 TIMEOUT=${SHOP_SERVICES_TIMEOUT:-60}
@@ -63,7 +77,7 @@ die() {
 }
 usage_error() {
   printf '%s: error: %s\n' "$PROG" "$*" >&2
-  printf 'usage: %s start|stop|discard [mariadb|postgres|kafka ...] | env | broker-down | broker-up\n' "$PROG" >&2
+  printf 'usage: %s start|stop|discard [mariadb|mariadb-tls|postgres|kafka ...] | env | broker-down | broker-up\n' "$PROG" >&2
   exit 2
 }
 
@@ -72,7 +86,7 @@ usage() {
 usage: $PROG COMMAND [SERVICE ...]
 
 Commands:
-  start [SERVICE ...]   start services (default: mariadb postgres kafka) on free 127.0.0.1
+  start [SERVICE ...]   start services (default: mariadb mariadb-tls postgres kafka) on free 127.0.0.1
                         ports, wait until they answer, print export lines on stdout
   env                   print the export lines of the running services
   stop [SERVICE ...]    stop services (default: all), waiting for them to exit
@@ -135,7 +149,7 @@ service_pid() {
   local svc=$1 dir pid
   dir=$(svc_dir "$svc")
   case $svc in
-    mariadb)
+    mariadb | mariadb-tls)
       # Known by its pid file, wherever its data is (a server started before the data
       # moved to /dev/shm is still found, and stopped).
       pid=$(read_first_line "$dir/mariadbd.pid")
@@ -199,9 +213,14 @@ export_line() {
   port=$(port_of "$svc")
   case $svc in
     mariadb) printf "export MYSQL_URL='mysql://root@127.0.0.1:%s/shop'\n" "$port" ;;
+    mariadb-tls)
+      printf "export MYSQL_TLS_URL='mysql://root@127.0.0.1:%s/shop'\n" "$port"
+      printf "export SHOP_TLS_DIR='%s'\n" "$(tls_dir)"
+      ;;
     postgres)
       printf "export DATABASE_URL='postgres://postgres@127.0.0.1:%s/postgres'\n" "$port"
       printf "export SHOP_POSTGRES_LOG='%s'\n" "$(svc_dir postgres)/postgres.log"
+      printf "export SHOP_TLS_DIR='%s'\n" "$(tls_dir)"
       ;;
     kafka) printf "export KAFKA_BROKERS='127.0.0.1:%s'\n" "$port" ;;
   esac
@@ -299,6 +318,14 @@ mariadb_client() {
 }
 
 mariadb_answers() { [[ $(mariadb_client "$1" -e 'SELECT 1' 2>/dev/null) == 1 ]]; }
+mariadb_query() { mariadb_client "$@"; }
+# The TLS server, verified against the harness CA (it refuses clients without TLS).
+mariadb_query_tls() {
+  local port=$1
+  shift
+  mariadb_client "$port" --ssl --ssl-ca="$(tls_dir)/ca.pem" --ssl-verify-server-cert "$@"
+}
+mariadb_answers_tls() { [[ $(mariadb_query_tls "$1" -e 'SELECT 1' 2>/dev/null) == 1 ]]; }
 
 # MariaDB's data lives in memory (/dev/shm) when there is one: the test server's
 # durability is no test's business, and this VM's disk stalls writes now and then for
@@ -319,56 +346,119 @@ mariadb_data_dir() {
   fi
 }
 
-start_mariadb() {
-  local port=$1 dir data logfile sock pid mariadbd install_db
-  local -a user_args=()
+# The harness CA and the certificates it signed, made once per state directory (see the
+# header). Under a lock of its own: CTest may start the TLS servers at the same time.
+tls_dir() { printf '%s/tls\n' "$SERVICES_DIR"; }
+ensure_tls_material() {
+  local dir fd openssl
+  dir=$(tls_dir)
+  [[ -s $dir/complete ]] && return 0
+  openssl=$(need_bin openssl openssl)
+  mkdir -p -- "$dir"
+  exec {fd}>>"$SERVICES_DIR/.tls.lock"
+  flock -w "$TIMEOUT" "$fd" || die "another services.sh holds $SERVICES_DIR/.tls.lock for too long"
+  if [[ ! -s $dir/complete ]]; then
+    log "tls: making the harness CA and certificates in $dir"
+    (
+      set -e
+      cd -- "$dir"
+      make_ca() {  # make_ca NAME SUBJECT
+        "$openssl" req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "$2" \
+          -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+          -keyout "$1.key" -out "$1.pem"
+      }
+      sign() {  # sign NAME SUBJECT EXTENSIONS: a leaf certificate signed by ca.pem
+        "$openssl" req -newkey rsa:2048 -nodes -subj "$2" -keyout "$1.key" -out "$1.csr"
+        printf '%s\n' "$3" >"$1.ext"
+        "$openssl" x509 -req -in "$1.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 \
+          -extfile "$1.ext" -out "$1.pem"
+        rm -f -- "$1.csr" "$1.ext"
+      }
+      make_ca ca "/CN=shopstream test CA"
+      make_ca other-ca "/CN=another CA"
+      sign server "/CN=localhost" "subjectAltName=DNS:localhost,IP:127.0.0.1
+extendedKeyUsage=serverAuth"
+      sign client "/CN=shop-client" "extendedKeyUsage=clientAuth"
+      # Readable by the servers' users (postgres copies its key into its own data dir);
+      # libpq refuses a client key that others can read.
+      chmod 644 -- *.pem *.key
+      chmod 600 -- client.key
+    ) >>"$dir/openssl.log" 2>&1 || {
+      show_log_tail "$dir/openssl.log"
+      die "tls: openssl could not make the test certificates"
+    }
+    printf 'ok\n' >"$dir/complete"
+  fi
+  exec {fd}>&-
+}
+
+# start_mariadb_server SERVICE PORT: mariadb, or mariadb-tls (TLS with the harness CA's
+# server certificate, required of every client).
+start_mariadb_server() {
+  local svc=$1 port=$2 dir data logfile sock pid mariadbd install_db
+  local -a user_args=() tls_args=()
   mariadbd=$(need_bin mariadbd mariadb-server)
   install_db=$(need_bin mariadb-install-db mariadb-server)
   MARIADB_CLIENT=$(need_bin mariadb mariadb-client)
-  dir=$(svc_dir mariadb)
+  dir=$(svc_dir "$svc")
   data=$(mariadb_data_dir "$dir")
   logfile=$dir/mariadb.log
   if $IS_ROOT; then user_args=(--user=root); fi
+  local bind=127.0.0.1
+  if [[ $svc == mariadb-tls ]]; then
+    ensure_tls_material
+    # MariaDB 10.11 takes a comma-separated bind-address list; 127.0.0.2 is a loopback
+    # address the certificate does not name.
+    bind=127.0.0.1,127.0.0.2
+    tls_args=(--ssl-ca="$(tls_dir)/ca.pem" --ssl-cert="$(tls_dir)/server.pem"
+      --ssl-key="$(tls_dir)/server.key" --require-secure-transport=ON)
+  fi
 
   if [[ ! -d $data/mysql ]]; then
     rm -rf -- "$data"
     printf '%s\n' "$data" >"$dir/data-dir"
-    log "mariadb: creating a data directory in $data"
+    log "$svc: creating a data directory in $data"
     if ! "$install_db" --no-defaults --datadir="$data" --auth-root-authentication-method=normal \
       --skip-test-db --skip-name-resolve "${user_args[@]}" >>"$logfile" 2>&1 {LOCK_FD}>&-; then
-      start_failed mariadb "$logfile" "mariadb-install-db failed"
+      start_failed "$svc" "$logfile" "mariadb-install-db failed"
     fi
   fi
 
   # A Unix socket path is limited to 107 bytes; only scripts on this machine would use it.
   sock=$dir/mariadbd.sock
   if ((${#sock} > 100)); then
-    sock=${TMPDIR:-/tmp}/shopstream-mariadb-$(printf '%s' "$dir" | cksum | cut -d' ' -f1).sock
+    sock=${TMPDIR:-/tmp}/shopstream-$svc-$(printf '%s' "$dir" | cksum | cut -d' ' -f1).sock
   fi
 
-  log "mariadb: starting on 127.0.0.1:$port"
-  setsid "$mariadbd" --no-defaults --datadir="$data" --port="$port" --bind-address=127.0.0.1 \
+  log "$svc: starting on $bind port $port"
+  setsid "$mariadbd" --no-defaults --datadir="$data" --port="$port" --bind-address="$bind" \
     --socket="$sock" --pid-file="$dir/mariadbd.pid" --log-error="$logfile" \
     --skip-name-resolve --innodb-buffer-pool-size=256M \
     --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci \
     --log-bin=mariadb-bin --binlog-format=ROW --binlog-row-image=FULL \
     --binlog-row-metadata=FULL --server-id=1 --gtid-strict-mode=ON --log-slave-updates=ON \
-    --local-infile=ON "${user_args[@]}" \
+    --local-infile=ON "${tls_args[@]}" "${user_args[@]}" \
     </dev/null >>"$logfile" 2>&1 {LOCK_FD}>&- &
   pid=$!
-  wait_ready mariadb "$pid" "$logfile" mariadb_answers "$port"
-  if ! mariadb_client "$port" -e 'CREATE DATABASE IF NOT EXISTS shop' >>"$logfile" 2>&1; then
-    start_failed mariadb "$logfile" "CREATE DATABASE shop failed"
+  local -a check=(mariadb_answers "$port")
+  if [[ $svc == mariadb-tls ]]; then check=(mariadb_answers_tls "$port"); fi
+  wait_ready "$svc" "$pid" "$logfile" "${check[@]}"
+  if ! "${check[@]/answers/query}" -e 'CREATE DATABASE IF NOT EXISTS shop' >>"$logfile" 2>&1; then
+    start_failed "$svc" "$logfile" "CREATE DATABASE shop failed"
   fi
 }
+start_mariadb() { start_mariadb_server mariadb "$1"; }
+start_mariadb_tls() { start_mariadb_server mariadb-tls "$1"; }
 
-stop_mariadb() {
-  local pid
-  pid=$(service_pid mariadb)
+stop_mariadb_server() {
+  local svc=$1 pid
+  pid=$(service_pid "$svc")
   [[ -n $pid ]] || return 0
-  log "mariadb: stopping (pid $pid)"
+  log "$svc: stopping (pid $pid)"
   stop_pid "$pid" mariadbd
 }
+stop_mariadb() { stop_mariadb_server mariadb; }
+stop_mariadb_tls() { stop_mariadb_server mariadb-tls; }
 
 # ---------------------------------------------------------------------------------------
 # PostgreSQL
@@ -447,6 +537,16 @@ start_postgres() {
       "${AS_PG[@]}" tee -a -- "$data/postgresql.conf" >/dev/null
   fi
 
+  # TLS offered with the harness CA's server certificate; the key must belong to the
+  # server's user with no access for others, so the server gets its own copies. With
+  # ssl_ca_file the server asks for a client certificate and checks one that is sent.
+  ensure_tls_material
+  local f
+  for f in server.pem server.key ca.pem; do
+    "${AS_PG[@]}" cp -- "$(tls_dir)/$f" "$data/tls-$f"
+    "${AS_PG[@]}" chmod 600 -- "$data/tls-$f"
+  done
+
   # The Unix socket path ($dir/.s.PGSQL.PORT.lock) must fit in 107 bytes; else TCP only.
   sockdirs=$dir
   if ((${#dir} + ${#port} + 16 > 107)); then sockdirs=; fi
@@ -458,6 +558,10 @@ unix_socket_directories = '${sockdirs//\'/\'\'}'
 fsync = off
 full_page_writes = off
 logging_collector = off
+ssl = on
+ssl_cert_file = 'tls-server.pem'
+ssl_key_file = 'tls-server.key'
+ssl_ca_file = 'tls-ca.pem'
 # Who sent what: tests that check the statements a program sends (ALTER DATABASE ... SET
 # log_statement = 'all') find them by database and application name.
 log_line_prefix = '%m [%p] db=%d app=%a: '
@@ -587,6 +691,10 @@ start_one() {
         MARIADB_CLIENT=$(need_bin mariadb mariadb-client)
         wait_ready mariadb "" "$dir/mariadb.log" mariadb_answers "$(port_of mariadb)"
         ;;
+      mariadb-tls)
+        MARIADB_CLIENT=$(need_bin mariadb mariadb-client)
+        wait_ready mariadb-tls "" "$dir/mariadb.log" mariadb_answers_tls "$(port_of mariadb-tls)"
+        ;;
       postgres)
         pg_setup
         wait_ready postgres "" "$dir/postgres.log" pg_answers "$(port_of postgres)"
@@ -600,7 +708,7 @@ start_one() {
     return 0
   fi
   case $svc in
-    mariadb) logfile=$dir/mariadb.log ;;
+    mariadb | mariadb-tls) logfile=$dir/mariadb.log ;;
     postgres) logfile=$dir/postgres.log ;;
     kafka) logfile=$dir/kafka.log ;;
   esac
@@ -616,7 +724,7 @@ start_one() {
     set +e
     (
       set -e
-      "start_$svc" "$port"
+      "start_${svc//-/_}" "$port"
     )
     status=$?
     set -e
@@ -643,7 +751,7 @@ cmd_stop() {
   for svc in "$@"; do
     [[ -d $(svc_dir "$svc") ]] || continue
     lock_service "$svc"
-    "stop_$svc"
+    "stop_${svc//-/_}"
     unlock_service
   done
 }
@@ -652,13 +760,13 @@ cmd_discard() {
   local svc dir data
   cmd_stop "$@"
   for svc in "$@"; do
-    [[ $svc == mariadb ]] || continue
-    dir=$(svc_dir mariadb)
+    [[ $svc == mariadb || $svc == mariadb-tls ]] || continue
+    dir=$(svc_dir "$svc")
     [[ -d $dir ]] || continue
-    lock_service mariadb  # a `start` meanwhile waits for the data to be gone
+    lock_service "$svc"  # a `start` meanwhile waits for the data to be gone
     data=$(mariadb_data_dir "$dir")
-    if [[ $data == /dev/shm/* && -d $data ]] && ! is_running mariadb; then
-      log "mariadb: deleting its data in $data"
+    if [[ $data == /dev/shm/* && -d $data ]] && ! is_running "$svc"; then
+      log "$svc: deleting its data in $data"
       rm -rf -- "$data"
       rm -f -- "$dir/data-dir"
     fi
@@ -683,8 +791,8 @@ main() {
       if [[ ${#services[@]} -eq 0 ]]; then services=("${ALL_SERVICES[@]}"); fi
       for svc in "${services[@]}"; do
         case $svc in
-          mariadb | postgres | kafka) ;;
-          *) usage_error "unknown service '$svc' (expected mariadb, postgres or kafka)" ;;
+          mariadb | mariadb-tls | postgres | kafka) ;;
+          *) usage_error "unknown service '$svc' (expected mariadb, mariadb-tls, postgres or kafka)" ;;
         esac
       done
       "cmd_$cmd" "${services[@]}"

@@ -47,6 +47,37 @@ TEST(Settings, BadUrlNamesWhereItCameFrom) {
   }
 }
 
+TEST(Settings, MysqlTlsFromTheEnvironmentUnderTheUrlsQuery) {
+  const auto env = fake_env({{"MYSQL_URL", "mysql://app@db/shop?ssl-mode=VERIFY_IDENTITY"},
+                             {"MYSQL_SSL_MODE", "required"},
+                             {"MYSQL_SSL_CA", "/dev/null"}});
+  const auto url = shop::mysql_url_from("", env);
+  EXPECT_EQ(url.tls.mode, shop::MysqlSslMode::verify_identity);  // the URL wins
+  EXPECT_EQ(url.tls.ca, "/dev/null");                            // the environment fills in
+  EXPECT_EQ(shop::mysql_url_from("", fake_env({{"MYSQL_SSL_CA", "/dev/null"}})).tls.mode,
+            shop::MysqlSslMode::verify_ca);
+}
+
+TEST(Settings, MysqlTlsBadInputIsAUsageErrorNamingTheOption) {
+  const std::pair<std::map<std::string, std::string>, const char*> cases[] = {
+      {{{"MYSQL_SSL_MODE", "strict"}}, "MYSQL_SSL_MODE: unknown ssl-mode 'strict'"},
+      {{{"MYSQL_URL", "mysql://h/shop?ssl-ca=/nonexistent/ca.pem"}}, "MYSQL_URL: ssl-ca: cannot read /nonexistent/ca.pem (No such file or directory)"},
+      {{{"MYSQL_SSL_CERT", "/nonexistent/c.pem"}, {"MYSQL_SSL_KEY", "/dev/null"}}, "default: ssl-cert: cannot read /nonexistent/c.pem"},
+      {{{"MYSQL_SSL_CA", "/"}}, "ssl-ca: / is a directory"},
+      {{{"MYSQL_SSL_KEY", "/dev/null"}}, "ssl-key needs ssl-cert"},
+  };
+  for (const auto& [values, expected] : cases) {
+    try {
+      (void)shop::mysql_url_from("", fake_env(values));
+      ADD_FAILURE() << "accepted " << expected;
+    } catch (const shop::UsageError& error) {
+      EXPECT_NE(std::string(error.what()).find(expected), std::string::npos) << error.what();
+    }
+  }
+  // DISABLED ignores the files, as mysql does.
+  EXPECT_NO_THROW((void)shop::mysql_url_from("mysql://h/shop?ssl-mode=DISABLED&ssl-ca=/nonexistent", fake_env({})));
+}
+
 TEST(Settings, KafkaBrokers) {
   EXPECT_EQ(shop::resolve_kafka_brokers("", fake_env({})).value, "127.0.0.1:9092");
   EXPECT_EQ(shop::resolve_kafka_brokers("", fake_env({{"KAFKA_BROKERS", "b:1"}})).value, "b:1");

@@ -116,3 +116,70 @@ TEST(MysqlUrl, BadPortIsNotEchoedBecauseItMayBePartOfAPassword) {
                        "(expected a URL like mysql://root@127.0.0.1:3306/shop)");
   }
 }
+
+TEST(MysqlUrlTls, DefaultsToPreferredAsTheMysqlClient) {
+  const auto url = parse_mysql_url("mysql://root@h/shop", "--mysql");
+  EXPECT_EQ(url.tls.mode, shop::MysqlSslMode::preferred);
+  EXPECT_EQ(url.masked(), "mysql://root@h:3306/shop");  // the default is not shown
+}
+
+TEST(MysqlUrlTls, QueryTakesTheMysqlClientsNamesInEitherSpellingAndAnyCase) {
+  const auto url = parse_mysql_url(
+      "mysql://u:pw@db.example:3307/shop?ssl-mode=verify_identity&ssl_ca=/etc/ca%20dir/ca.pem&ssl-cert=/c.pem&SSL-KEY=/k.pem",
+      "--mysql");
+  EXPECT_EQ(url.tls.mode, shop::MysqlSslMode::verify_identity);
+  EXPECT_TRUE(url.tls.mode_given);
+  EXPECT_EQ(url.tls.ca, "/etc/ca dir/ca.pem");
+  EXPECT_EQ(url.tls.cert, "/c.pem");
+  EXPECT_EQ(url.tls.key, "/k.pem");
+  EXPECT_EQ(url.database, "shop");
+  EXPECT_EQ(url.port, 3307);
+  EXPECT_EQ(url.masked(), "mysql://u:****@db.example:3307/shop?ssl-mode=VERIFY_IDENTITY");
+}
+
+TEST(MysqlUrlTls, QueryOverridesTheFallbackAndKeepsWhatItDoesNotSet) {
+  shop::MysqlTls from_env;
+  from_env.mode = shop::MysqlSslMode::required;
+  from_env.mode_given = true;
+  from_env.ca = "/env/ca.pem";
+  const auto url = parse_mysql_url("mysql://h/shop?ssl-mode=DISABLED", "x", nullptr, from_env);
+  EXPECT_EQ(url.tls.mode, shop::MysqlSslMode::disabled);
+  EXPECT_EQ(url.tls.ca, "/env/ca.pem");
+}
+
+TEST(MysqlUrlTls, CaWithoutModeMeansVerifyCaAsTheMysqlClient) {
+  auto url = parse_mysql_url("mysql://h/shop?ssl-ca=/ca.pem", "--mysql");
+  shop::settle_mysql_tls(url.tls, "--mysql");
+  EXPECT_EQ(url.tls.mode, shop::MysqlSslMode::verify_ca);
+  url = parse_mysql_url("mysql://h/shop?ssl-ca=/ca.pem&ssl-mode=REQUIRED", "--mysql");
+  shop::settle_mysql_tls(url.tls, "--mysql");
+  EXPECT_EQ(url.tls.mode, shop::MysqlSslMode::required);
+}
+
+TEST(MysqlUrlTls, BadQueriesAreUsageErrorsNamingTheProblemNeverThePassword) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"mysql://u:topsecret@h/shop?ssl-mode=SOMETIMES", "unknown ssl-mode 'SOMETIMES' (expected DISABLED, PREFERRED"},
+      {"mysql://u:topsecret@h/shop?sslmode=require", "unknown query parameter 'sslmode' (expected ssl-mode"},
+      {"mysql://u:topsecret@h/shop?ssl-mode", "query parameter 'ssl-mode' has no value"},
+      {"mysql://u:topsecret@h/shop?ssl-ca=%zz", "malformed %-escape"},
+      // An unencoded '?' in a password: nothing after it is echoed.
+      {"mysql://u:top?secret@h/shop", "query parameter has no value"},
+  };
+  for (const auto& [bad, expected] : cases) {
+    try {
+      (void)parse_mysql_url(bad, "--mysql");
+      ADD_FAILURE() << "accepted " << bad;
+    } catch (const UsageError& error) {
+      const std::string message = error.what();
+      EXPECT_NE(message.find(expected), std::string::npos) << message;
+      EXPECT_EQ(message.find("secret"), std::string::npos) << message;
+    }
+  }
+}
+
+TEST(MysqlUrlTls, ClientCertificateAndKeyGoTogether) {
+  auto url = parse_mysql_url("mysql://h/shop?ssl-cert=/c.pem", "--mysql");
+  EXPECT_THROW(shop::settle_mysql_tls(url.tls, "--mysql"), UsageError);
+  url = parse_mysql_url("mysql://h/shop?ssl-key=/k.pem", "--mysql");
+  EXPECT_THROW(shop::settle_mysql_tls(url.tls, "--mysql"), UsageError);
+}

@@ -41,6 +41,17 @@ BatchOutcome& BatchOutcome::operator+=(const BatchOutcome& other) {
   return *this;
 }
 
+std::string session_count_query(std::string_view server_version, bool performance_schema_on) {
+  // MySQL deprecates information_schema.PROCESSLIST (warning 1287 since 8.0.35) for
+  // performance_schema.processlist, which it has from 8.0.22 and fills only while the
+  // Performance Schema is on (dev.mysql.com/doc/refman/8.4/en/information-schema-processlist-table.html,
+  // .../performance-schema-processlist-table.html). MariaDB has no such table: it keeps
+  // information_schema.PROCESSLIST, not deprecated (mariadb.com/kb/en/information-schema-processlist-table/).
+  const bool mariadb = server_version.find("MariaDB") != std::string_view::npos;
+  if (!mariadb && performance_schema_on) return "SELECT COUNT(*) FROM performance_schema.processlist WHERE ID = ";
+  return "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = ";
+}
+
 void PurchaseWriter::connect() {
   m_statement.reset();
   m_connection.reset();
@@ -50,10 +61,12 @@ void PurchaseWriter::connect() {
   const uint64_t previous_session = m_session_id;
   const int64_t previous_boot = m_server_boot;
   {
-    std::unique_ptr<sql::ResultSet> id(m_statement->executeQuery("SELECT CONNECTION_ID(), UNIX_TIMESTAMP()"));
+    std::unique_ptr<sql::ResultSet> id(
+        m_statement->executeQuery("SELECT CONNECTION_ID(), UNIX_TIMESTAMP(), VERSION(), @@performance_schema"));
     id->next();
     m_session_id = id->getUInt64(1);
     const int64_t server_now = id->getInt64(2);
+    m_session_count_query = session_count_query(std::string(id->getString(3)), id->getInt(4) != 0);
     std::unique_ptr<sql::ResultSet> uptime(m_statement->executeQuery("SHOW GLOBAL STATUS LIKE 'Uptime'"));
     m_server_boot = uptime->next() ? server_now - std::stoll(std::string(uptime->getString(2))) : 0;
   }
@@ -72,8 +85,7 @@ void PurchaseWriter::kill_session(uint64_t session_id) {
   } catch (const sql::SQLException&) {  // NOLINT(bugprone-empty-catch): 1094 unknown thread: already gone
   }
   for (int attempt = 0; attempt < 200; ++attempt) {
-    std::unique_ptr<sql::ResultSet> alive(m_statement->executeQuery(
-        fmt::format("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = {}", session_id)));
+    std::unique_ptr<sql::ResultSet> alive(m_statement->executeQuery(fmt::format("{}{}", m_session_count_query, session_id)));
     alive->next();
     if (alive->getUInt64(1) == 0) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));

@@ -10,6 +10,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "core/url.hpp"
 #include "purchase.hpp"
@@ -43,6 +44,11 @@ class ConnectionLost : public std::runtime_error {
   BatchOutcome m_pending;
   Purchase m_first_row;
 };
+
+// The query (ending in "ID = ", the session id to be appended) that counts a session
+// still on the server: performance_schema.processlist on MySQL with the Performance
+// Schema on, else information_schema.PROCESSLIST (MariaDB, or MySQL without it).
+[[nodiscard]] std::string session_count_query(std::string_view server_version, bool performance_schema_on);
 
 class PurchaseWriter {
  public:
@@ -78,6 +84,7 @@ class PurchaseWriter {
   std::unique_ptr<sql::Statement> m_statement;
   uint64_t m_session_id = 0;
   int64_t m_server_boot = 0;  // the server's start, epoch seconds: tells a restart from a network cut
+  std::string m_session_count_query;  // session_count_query() for this server, id appended
   uint64_t m_conflict_retries = 0;
   std::string m_sql;      // reused buffer
   Purchase m_first_row{};  // the purchase of the current transaction's first inserted row
