@@ -2,7 +2,8 @@
 # services.sh — the test servers of shopstream, on loopback, from temporary state.
 #
 #   scripts/services.sh start [mariadb|mariadb-tls|postgres|kafka ...]
-#                                                            start (default: all four)
+#                                                            start (default: mariadb,
+#                                                            postgres and kafka)
 #   scripts/services.sh env                                  export lines of what is running
 #   scripts/services.sh stop  [mariadb|postgres|kafka ...]   stop cleanly (default: all)
 #   scripts/services.sh discard [mariadb|postgres|kafka ...] stop, and free the memory a
@@ -56,6 +57,8 @@ set -euo pipefail
 
 readonly PROG=services.sh
 readonly ALL_SERVICES=(mariadb mariadb-tls postgres kafka)
+# What `start` alone starts: the servers of the demo's pipeline (mariadb-tls on request).
+readonly DEFAULT_SERVICES=(mariadb postgres kafka)
 REPO_ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
 readonly REPO_ROOT
 TIMEOUT=${SHOP_SERVICES_TIMEOUT:-60}
@@ -86,7 +89,7 @@ usage() {
 usage: $PROG COMMAND [SERVICE ...]
 
 Commands:
-  start [SERVICE ...]   start services (default: mariadb mariadb-tls postgres kafka) on free 127.0.0.1
+  start [SERVICE ...]   start services (default: mariadb postgres kafka) on free 127.0.0.1
                         ports, wait until they answer, print export lines on stdout
   env                   print the export lines of the running services
   stop [SERVICE ...]    stop services (default: all), waiting for them to exit
@@ -788,6 +791,7 @@ main() {
   local -a services=("$@")
   case $cmd in
     start | stop | discard)
+      if [[ ${#services[@]} -eq 0 && $cmd == start ]]; then services=("${DEFAULT_SERVICES[@]}"); fi
       if [[ ${#services[@]} -eq 0 ]]; then services=("${ALL_SERVICES[@]}"); fi
       for svc in "${services[@]}"; do
         case $svc in
