@@ -43,4 +43,12 @@ expect_eq "the row written before the restart is there" "$token" \
   "$(sql "$db" 'SELECT token FROM kept WHERE id = 1')"
 expect_eq "start of a running server is a no-op with the same lines" \
   "export DATABASE_URL='$DATABASE_URL'
-export SHOP_POSTGRES_LOG='${SHOP_POSTGRES_LOG:?}'" "$("$SERVICES_SH" start postgres)"
+export SHOP_POSTGRES_LOG='${SHOP_POSTGRES_LOG:?}'
+export SHOP_TLS_DIR='${SHOP_TLS_DIR:?}'" "$("$SERVICES_SH" start postgres)"
+
+# TLS with the harness CA: verified against ca.pem, refused against another CA.
+expect_eq "TLS, verified against the harness CA (verify-full)" "t" \
+  "$(psql -X "postgresql://postgres@127.0.0.1:$port/postgres?sslmode=verify-full&sslrootcert=$SHOP_TLS_DIR/ca.pem" \
+    -Atc 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()')"
+expect_fail "another CA does not verify the server" \
+  psql -X "postgresql://postgres@127.0.0.1:$port/postgres?sslmode=verify-full&sslrootcert=$SHOP_TLS_DIR/other-ca.pem" -Atc 'SELECT 1'
