@@ -4,7 +4,8 @@
 // --var values; a name without a line gets a value picked by its hash, or none).
 // Beyond "no crash, only ScriptError", checks that must hold for any script:
 //   - each statement's text is in the script, in order, at the file:line:col it names
-//     (and so is each skip-if query's), starts and ends with a token;
+//     (and so is each skip-if query's), starts and ends with a token; each "if"
+//     condition sits at its "${NAME" on an "-- shop-mzsql: if " line before it;
 //   - each variable reference is a "${NAME...}" inside its statement's text;
 //   - a ScriptError names a byte of the script where the unterminated thing begins;
 //   - substitute() keeps every verbatim byte and maps it back to its original offset; a
@@ -206,7 +207,7 @@ std::string_view openers_of(const std::string& message) {
   if (message == "unterminated quoted identifier") return "\"";
   if (message == "unterminated dollar-quoted string") return "$";
   if (message == "unterminated /* comment") return "/";
-  if (message.find("skip if") != std::string::npos) return "-";
+  if (message.find("skip if") != std::string::npos || message.find("shop-mzsql") != std::string::npos) return "-";
   return {};
 }
 
@@ -260,6 +261,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       const size_t query_at = locate(script, positions, query, 0);
       check(query_at < at, "the skip-if query is at its position, before its statement");
       check_statement(script, positions, query, query_at, values);
+    }
+    for (const auto& condition : statement.conditions) {
+      // At its "${NAME" on an "-- shop-mzsql: if " line before the statement.
+      size_t line_start = 0;
+      for (uint32_t l = 1; l < condition.position.line; ++l) line_start = script.find('\n', line_start) + 1;
+      const size_t condition_at = line_start + shop::mzsql::k_if_directive.size();
+      check(script.compare(line_start, shop::mzsql::k_if_directive.size(), shop::mzsql::k_if_directive) == 0 &&
+                condition.position.column == shop::mzsql::k_if_directive.size() + 1 && condition_at < at &&
+                script.compare(condition_at, 2 + condition.name.size(), "${" + condition.name) == 0,
+            "a condition is at its ${NAME, on an if line before its statement");
+      check((condition.kind == shop::mzsql::Condition::Kind::in) != condition.words.empty(),
+            "an = / in test has words, an is [not] set test none");
+      check(condition.kind == shop::mzsql::Condition::Kind::in || !condition.fallback, "is [not] set has no default");
     }
   }
   return 0;

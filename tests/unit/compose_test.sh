@@ -73,7 +73,10 @@ for variant in sql/materialize sql/materialize/debezium; do
   env -i PATH="$PATH" "${mzinit_env[@]}" "$BIN/shop-mzsql" --dry-run "$variant" >/dev/null 2>"$WORK_DIR/err" || status=$?
   expect_eq "compose's mzinit environment leaves no variable of $variant unset" "0 " "$status $(cat "$WORK_DIR/err")"
 done
-grep -rhoE '\$\{[A-Z_][A-Z0-9_]*' sql/materialize | cut -c3- | sort -u >"$WORK_DIR/used"
+# The TLS and SASL variables are for managed services (docs/own-stack.md); the demo's
+# stack leaves them unset, which selects the PLAINTEXT / SSL MODE disabled statements.
+readonly MANAGED_ONLY='^(KAFKA_SECURITY_PROTOCOL|KAFKA_SASL_MECHANISMS|KAFKA_SASL_USERNAME|KAFKA_SASL_PASSWORD|KAFKA_SSL_CA|MYSQL_CONNECTION_SSL_MODE|MYSQL_CONNECTION_SSL_CA)$'
+grep -rhoE '\$\{[A-Z_][A-Z0-9_]*' sql/materialize | cut -c3- | grep -vE "$MANAGED_ONLY" | sort -u >"$WORK_DIR/used"
 printf '%s\n' "${mzinit_env[@]}" | cut -d= -f1 | sort -u >"$WORK_DIR/given"
 expect_eq "every variable compose gives mzinit is used by the SQL, and the other way round" "" \
   "$(comm -3 "$WORK_DIR/used" "$WORK_DIR/given")"

@@ -107,6 +107,137 @@ TEST(SplitStatements, AMisplacedSkipIfIsAnError) {
   }
 }
 
+TEST(SplitStatements, IfLinesGiveTheNextStatementItsConditions) {
+  const auto statements = split(
+      "SELECT 1;\n"
+      "-- shop-mzsql: if ${MODE:-off} = off\n"
+      "-- a comment between\n"
+      "-- shop-mzsql: if ${CA} is not set\n"
+      "SELECT 2;\n"
+      "-- shop-mzsql: if ${P} in (SSL,  sasl_ssl ,SCRAM-SHA-256)\n"
+      "-- shop-mzsql: skip if SELECT 1\n"
+      "-- shop-mzsql: if ${CA} is set\n"
+      "SELECT 3;\n");
+  ASSERT_EQ(statements.size(), 3u);
+  EXPECT_TRUE(statements[0].conditions.empty());
+  ASSERT_EQ(statements[1].conditions.size(), 2u);
+  const Condition& mode = statements[1].conditions[0];
+  EXPECT_EQ(mode.name, "MODE");
+  EXPECT_EQ(mode.fallback, "off");
+  EXPECT_EQ(mode.kind, Condition::Kind::in);
+  EXPECT_EQ(mode.words, (Texts{"off"}));
+  EXPECT_EQ(mode.position.line, 2u);
+  EXPECT_EQ(mode.position.column, 19u);  // its "${"
+  EXPECT_EQ(statements[1].conditions[1].kind, Condition::Kind::is_not_set);
+  ASSERT_EQ(statements[2].conditions.size(), 2u);
+  EXPECT_EQ(statements[2].conditions[0].words, (Texts{"SSL", "sasl_ssl", "SCRAM-SHA-256"}));
+  EXPECT_EQ(statements[2].conditions[1].kind, Condition::Kind::is_set);
+  EXPECT_NE(statements[2].skip_if, nullptr);
+}
+
+TEST(SplitStatements, AMalformedOrMisplacedIfOrUnknownDirectiveIsAnErrorAtItsLine) {
+  const std::map<std::string, std::string> cases = {
+      {"-- shop-mzsql: if MODE = on\nSELECT 1;", "expected '-- shop-mzsql: if ${NAME} = WORD'"},
+      {"-- shop-mzsql: if ${MODE} == on\nSELECT 1;", "expected"},
+      {"-- shop-mzsql: if ${MODE} = on off\nSELECT 1;", "expected"},
+      {"-- shop-mzsql: if ${MODE} = 'on'\nSELECT 1;", "expected"},
+      {"-- shop-mzsql: if ${MODE} in (a, )\nSELECT 1;", "expected"},
+      {"-- shop-mzsql: if ${MODE} in (a, b\nSELECT 1;", "expected"},
+      {"-- shop-mzsql: if ${MODE} is\nSELECT 1;", "expected"},
+      {"-- shop-mzsql: if ${MODE:-x} is set\nSELECT 1;", "'-- shop-mzsql: if ... is set' takes no default"},
+      {"-- shop-mzsql: if ${MODE} is set\n", "'-- shop-mzsql: if' is not followed by a statement"},
+      {"-- shop-mzsql: iff ${MODE} is set\nSELECT 1;", "unknown directive"},
+  };
+  for (const auto& [text, message] : cases) {
+    try {
+      (void)split(text);
+      ADD_FAILURE() << "no error for " << text;
+    } catch (const ScriptError& error) {
+      EXPECT_EQ(error.message.rfind(message, 0), 0u) << text << ": " << error.message;
+      EXPECT_EQ(error.position.line, 1u) << text;
+      EXPECT_EQ(error.position.column, 1u) << text;
+    }
+  }
+  try {
+    (void)split("SELECT 1,\n-- shop-mzsql: if ${MODE} is set\n2;");
+    ADD_FAILURE() << "no error for an if line inside a statement";
+  } catch (const ScriptError& error) {
+    EXPECT_EQ(error.message, "a '-- shop-mzsql: if' line must stand before its statement");
+    EXPECT_EQ(error.position.line, 2u);
+  }
+}
+
+bool holds(const std::string& text, const std::map<std::string, std::string>& values, std::vector<std::string>& unset) {
+  const auto statements = split(text);
+  EXPECT_EQ(statements.size(), 1u);
+  return conditions_hold(statements.at(0), [&](const std::string& name) -> std::optional<std::string> {
+    if (auto found = values.find(name); found != values.end()) return found->second;
+    return std::nullopt;
+  }, unset);
+}
+
+TEST(ConditionsHold, WordsCompareInAnyCaseAndDefaultsStandInForUnsetNames) {
+  std::vector<std::string> unset;
+  const std::string protocol = "-- shop-mzsql: if ${P:-PLAINTEXT} in (SSL, SASL_SSL)\nSELECT 1;";
+  EXPECT_TRUE(holds(protocol, {{"P", "sasl_ssl"}}, unset));
+  EXPECT_TRUE(holds(protocol, {{"P", "Ssl"}}, unset));
+  EXPECT_FALSE(holds(protocol, {{"P", "SASL"}}, unset));
+  EXPECT_FALSE(holds(protocol, {}, unset));  // the default, PLAINTEXT
+  EXPECT_TRUE(holds("-- shop-mzsql: if ${P:-PLAINTEXT} = plaintext\nSELECT 1;", {}, unset));
+  EXPECT_TRUE(holds("-- shop-mzsql: if ${CA} is set\nSELECT 1;", {{"CA", ""}}, unset));  // even empty
+  EXPECT_FALSE(holds("-- shop-mzsql: if ${CA} is set\nSELECT 1;", {}, unset));
+  EXPECT_TRUE(holds("-- shop-mzsql: if ${CA} is not set\nSELECT 1;", {}, unset));
+  EXPECT_FALSE(holds("-- shop-mzsql: if ${CA} is not set\nSELECT 1;", {{"CA", "pem"}}, unset));
+  EXPECT_TRUE(unset.empty());
+}
+
+TEST(ConditionsHold, AllMustHoldAndUnsetNamesCountOnlyWhenNoTestFails) {
+  const std::string text =
+      "-- shop-mzsql: if ${P} = SASL_SSL\n-- shop-mzsql: if ${M} in (PLAIN)\n-- shop-mzsql: if ${CA} is set\nSELECT 1;";
+  std::vector<std::string> unset;
+  EXPECT_TRUE(holds(text, {{"P", "SASL_SSL"}, {"M", "plain"}, {"CA", "pem"}}, unset));
+  EXPECT_FALSE(holds(text, {{"P", "SASL_SSL"}, {"M", "plain"}}, unset));
+  EXPECT_TRUE(unset.empty());
+  EXPECT_FALSE(holds(text, {{"P", "SSL"}}, unset));  // P decides: M need not be set
+  EXPECT_TRUE(unset.empty());
+  EXPECT_FALSE(holds(text, {{"CA", "pem"}}, unset));  // undecided: both unset names reported
+  EXPECT_EQ(unset, (std::vector<std::string>{"P", "M"}));
+}
+
+TEST(Choices, TheWordsOfAScriptsTestsAreTheValuesItAccepts) {
+  const auto statements = split(
+      "-- shop-mzsql: if ${P:-PLAINTEXT} = PLAINTEXT\nSELECT 1;\n"
+      "-- shop-mzsql: if ${P:-PLAINTEXT} in (ssl, SASL_SSL)\n-- shop-mzsql: if ${CA} is set\nSELECT 2;\n"
+      "-- shop-mzsql: if ${P:-PLAINTEXT} in (SSL, SASL_PLAINTEXT)\nSELECT 3;\n");
+  const auto accepted = choices(statements);
+  ASSERT_EQ(accepted.size(), 1u);  // "is set" accepts any value
+  EXPECT_EQ(accepted.at("P"), (Texts{"PLAINTEXT", "ssl", "SASL_SSL", "SASL_PLAINTEXT"}));
+}
+
+TEST(Choices, ADefaultMustBeOneOfTheWordsAndTheSameInEveryTest) {
+  try {
+    (void)choices(split("SELECT 0;\n-- shop-mzsql: if ${P:-TLS} in (SSL, PLAINTEXT)\nSELECT 1;"));
+    ADD_FAILURE() << "no error for a default no test names";
+  } catch (const ScriptError& error) {
+    EXPECT_EQ(error.message, "the default 'TLS' of P is none of the values its tests name");
+    EXPECT_EQ(error.position.line, 2u);
+    EXPECT_EQ(error.position.column, 19u);
+  }
+  try {
+    (void)choices(split("-- shop-mzsql: if ${P:-SSL} = SSL\nSELECT 1;\n-- shop-mzsql: if ${P} = SASL\nSELECT 2;"));
+    ADD_FAILURE() << "no error for two defaults";
+  } catch (const ScriptError& error) {
+    EXPECT_EQ(error.message, "the tests of P give it different defaults (see line 1)");
+    EXPECT_EQ(error.position.line, 3u);
+  }
+}
+
+TEST(SameWord, AsciiCaseInsensitive) {
+  EXPECT_TRUE(same_word("SCRAM-SHA-256", "scram-sha-256"));
+  EXPECT_FALSE(same_word("SSL", "SSL "));
+  EXPECT_FALSE(same_word("verify_ca", "verify-ca"));
+}
+
 std::string fill(const std::string& text, const std::map<std::string, std::string>& values, bool masked,
                  std::vector<std::string>& unset) {
   const auto statements = split(text);

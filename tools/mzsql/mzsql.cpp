@@ -1,6 +1,7 @@
 #include "mzsql.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <iostream>
 #include <iterator>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "core/duration.hpp"
@@ -152,27 +154,60 @@ class Runner {
   }
 
  private:
-  // Splits every script and fills in the variables; reports every unset variable at
-  // once, before anything connects.
+  // Splits every script, keeps the statements whose "-- shop-mzsql: if" lines hold and
+  // fills in the variables; reports every unset variable at once, before anything connects.
   void prepare() {
     const auto scripts = load_scripts(m_options);
     m_script_count = scripts.size();
-    std::vector<Statement> statements;
-    for (const auto& [source, text] : scripts) {
-      try {
-        auto split = split_statements(std::make_shared<const std::string>(text), source);
-        std::move(split.begin(), split.end(), std::back_inserter(statements));
-      } catch (const ScriptError& error) {
-        throw UsageError(fmt::format("{}:{}:{}: {}", error.source, error.position.line, error.position.column,
-                                     error.message));
-      }
-    }
     const VariableLookup lookup = [this](const std::string& name) -> std::optional<std::string> {
       if (auto found = m_settings.variables.find(name); found != m_settings.variables.end()) return found->second;
       return m_env(name);
     };
+    std::vector<Statement> statements;
     std::vector<std::string> unset;
     std::map<std::string, std::string> first_use;  // name -> "file:line"
+    std::map<std::string, std::string> left_out;   // name -> "file:line" of a statement left out that uses it
+    std::set<std::string> used;                    // by the statements kept
+    const auto uses = [](const Statement& statement, const auto& note) {
+      for (const auto& reference : statement.variables) note(reference.name);
+      if (statement.skip_if) {
+        for (const auto& reference : statement.skip_if->variables) note(reference.name);
+      }
+    };
+    for (const auto& [source, text] : scripts) {
+      std::vector<Statement> split;
+      std::map<std::string, std::vector<std::string>> accepted;
+      try {
+        split = split_statements(std::make_shared<const std::string>(text), source);
+        accepted = choices(split);
+      } catch (const ScriptError& error) {
+        throw UsageError(fmt::format("{}:{}:{}: {}", error.source, error.position.line, error.position.column,
+                                     error.message));
+      }
+      for (const auto& [name, words] : accepted) {
+        const auto value = lookup(name);
+        if (value && std::none_of(words.begin(), words.end(), [&](const auto& word) { return same_word(*value, word); })) {
+          throw UsageError(fmt::format("{}={} is not one of {} (the values {} accepts)", name,
+                                       is_secret_variable(name) ? "****" : *value, fmt::join(words, ", "), source));
+        }
+      }
+      for (auto& statement : split) {
+        const size_t before = unset.size();
+        const bool kept = conditions_hold(statement, lookup, unset);
+        for (size_t i = before; i < unset.size(); ++i) {
+          first_use[unset[i]] = fmt::format("{}:{}", statement.source, statement.start.line);
+        }
+        if (kept || unset.size() > before) {  // undecided: its unset variables are reported too
+          uses(statement, [&](const std::string& name) { used.insert(name); });
+          for (const auto& condition : statement.conditions) used.insert(condition.name);
+          statements.push_back(std::move(statement));
+        } else {
+          uses(statement, [&](const std::string& name) {
+            left_out.try_emplace(name, fmt::format("{}:{}", statement.source, statement.start.line));
+          });
+        }
+      }
+    }
     const auto prepare_one = [&](const Statement& statement) {
       const size_t before = unset.size();
       Prepared prepared{statement, substitute(statement, lookup, is_secret_variable, false, unset), {}, {}};
@@ -197,6 +232,16 @@ class Runner {
       for (const auto& name : unset) list += fmt::format("{}{} ({})", list.empty() ? "" : ", ", name, first_use[name]);
       throw UsageError(fmt::format("unset variable{}: {}; set with --var NAME=VALUE or in the environment",
                                    unset.size() == 1 ? "" : "s", list));
+    }
+    // An optional variable set for a variant that was not chosen (a CA with PLAINTEXT,
+    // SASL credentials without SASL) would otherwise be ignored without a word.
+    std::string ignored;
+    for (const auto& [name, where] : left_out) {
+      if (used.count(name) == 0 && lookup(name)) ignored += fmt::format("{}{} ({})", ignored.empty() ? "" : ", ", name, where);
+    }
+    if (!ignored.empty()) {
+      throw UsageError(fmt::format("set, but used only by statements that their '-- shop-mzsql: if' lines leave out: {}",
+                                   ignored));
     }
   }
 
@@ -413,7 +458,10 @@ void add_options(CLI::App& app, Options& options) {
   app.footer(
       "Statements are split as the server's lexer does (quotes, E'' strings, \"identifiers\", $$ bodies, -- and\n"
       "nested /* */ comments). Variables whose names hold PASSWORD, SECRET, TOKEN or KEY are secrets: never\n"
-      "printed (**** in --dry-run and errors). Errors read file:line:col: error: ..., with the line and a caret.");
+      "printed (**** in --dry-run and errors). Errors read file:line:col: error: ..., with the line and a caret.\n"
+      "Directives: '-- shop-mzsql: skip if <query>' skips the next statement when the query returns a row;\n"
+      "'-- shop-mzsql: if ${NAME} = WORD | in (WORD, ...) | is set | is not set' keeps it only when the test holds\n"
+      "(words in any case; a value none of a file's tests name is refused before connecting).");
 }
 
 int run(const Options& options, const Environment& env) {

@@ -1,5 +1,7 @@
 #include "script.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 
@@ -163,10 +165,20 @@ class Splitter {
     const size_t start = m_at;
     const size_t newline = m_text.find('\n', m_at);
     m_at = newline == std::string_view::npos ? m_text.size() : newline + 1;
-    if (m_text.compare(start, k_skip_if_directive.size(), k_skip_if_directive) != 0) return;
+    if (m_text.compare(start, k_directive_prefix.size(), k_directive_prefix) != 0) return;
+    const size_t line_end = newline == std::string_view::npos ? m_text.size() : newline;
+    if (m_text.compare(start, k_skip_if_directive.size(), k_skip_if_directive) == 0) {
+      skip_if_directive(start, line_end);
+    } else if (m_text.compare(start, k_if_directive.size(), k_if_directive) == 0) {
+      if_directive(start, line_end);
+    } else {
+      fail(start, "unknown directive: shop-mzsql knows '-- shop-mzsql: skip if <query>' and '-- shop-mzsql: if ${NAME} ...'");
+    }
+  }
+
+  void skip_if_directive(size_t start, size_t query_end) {
     if (m_begin || m_skip_if) fail(start, "a '-- shop-mzsql: skip if' line must stand alone just before its statement");
     const size_t query_start = start + k_skip_if_directive.size();
-    const size_t query_end = newline == std::string_view::npos ? m_text.size() : newline;
     // Positions in the file: the query sits on the directive's line, after the prefix
     // (its own positions, of the statement or of an error in it, are all on its line 1).
     const SourcePosition at = position_of(query_start);
@@ -184,6 +196,70 @@ class Splitter {
     query[0].source_text = m_owner;
     m_skip_if = std::make_shared<const Statement>(std::move(query[0]));
     m_skip_if_offset = start;
+  }
+
+  // "-- shop-mzsql: if ${NAME} = WORD | in (WORD, ...) | is set | is not set" (script.hpp).
+  void if_directive(size_t start, size_t end) {
+    if (m_begin) fail(start, "a '-- shop-mzsql: if' line must stand before its statement");
+    const std::string_view line = m_text.substr(0, end);
+    size_t at = start + k_if_directive.size();
+    const auto syntax = [&] {
+      fail(start, "expected '-- shop-mzsql: if ${NAME} = WORD', 'in (WORD, ...)', 'is set' or 'is not set'");
+    };
+    const auto blanks = [&] {
+      while (at < end && (line[at] == ' ' || line[at] == '\t' || line[at] == '\r')) ++at;
+    };
+    const auto word = [&] {
+      blanks();
+      const size_t from = at;
+      while (at < end && (std::isalnum(static_cast<unsigned char>(line[at])) != 0 || line[at] == '_' ||
+                          line[at] == '.' || line[at] == '+' || line[at] == '-')) {
+        ++at;
+      }
+      return line.substr(from, at - from);
+    };
+    const auto reference = variable_at(line, at, Context::plain);
+    if (!reference) syntax();
+    Condition condition{reference->name, reference->fallback, Condition::Kind::in, {}, position_of(at)};
+    at += reference->length;
+    blanks();
+    if (at < end && line[at] == '=') {
+      ++at;
+      condition.words.emplace_back(word());
+      if (condition.words.back().empty()) syntax();
+    } else if (const auto keyword = word(); same_word(keyword, "in")) {
+      blanks();
+      if (at >= end || line[at] != '(') syntax();
+      ++at;
+      for (;;) {
+        condition.words.emplace_back(word());
+        if (condition.words.back().empty()) syntax();
+        blanks();
+        if (at < end && line[at] == ',') {
+          ++at;
+        } else if (at < end && line[at] == ')') {
+          ++at;
+          break;
+        } else {
+          syntax();
+        }
+      }
+    } else if (same_word(keyword, "is")) {
+      std::string_view next = word();
+      condition.kind = Condition::Kind::is_set;
+      if (same_word(next, "not")) {
+        condition.kind = Condition::Kind::is_not_set;
+        next = word();
+      }
+      if (!same_word(next, "set")) syntax();
+      if (condition.fallback) fail(start, "'-- shop-mzsql: if ... is set' takes no default: write ${" + condition.name + "}");
+    } else {
+      syntax();
+    }
+    blanks();
+    if (at != end) syntax();
+    if (m_conditions.empty()) m_if_offset = start;
+    m_conditions.push_back(std::move(condition));
   }
 
   void skip_block_comment() {
@@ -215,9 +291,13 @@ class Splitter {
         statement.variables.push_back(std::move(reference));
       }
       statement.skip_if = std::move(m_skip_if);
+      statement.conditions = std::move(m_conditions);
+      m_conditions.clear();
       m_statements.push_back(std::move(statement));
     } else if (m_skip_if && m_at >= m_text.size()) {
       fail(m_skip_if_offset, "'-- shop-mzsql: skip if' is not followed by a statement");
+    } else if (!m_conditions.empty() && m_at >= m_text.size()) {
+      fail(m_if_offset, "'-- shop-mzsql: if' is not followed by a statement");
     }
     m_begin.reset();
     m_references.clear();
@@ -247,6 +327,8 @@ class Splitter {
   std::vector<VariableReference> m_references;
   std::shared_ptr<const Statement> m_skip_if;  // for the next statement
   size_t m_skip_if_offset = 0;
+  std::vector<Condition> m_conditions;  // for the next statement
+  size_t m_if_offset = 0;               // of the first of them
   std::vector<Statement> m_statements;
   SourcePosition m_position;
   size_t m_position_offset = 0;
@@ -317,6 +399,75 @@ Substituted substitute(const Statement& statement, const VariableLookup& lookup,
   result.pieces.push_back({result.text.size(), copied, true});
   result.text.append(statement.text, copied);
   return result;
+}
+
+bool same_word(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+bool conditions_hold(const Statement& statement, const VariableLookup& lookup, std::vector<std::string>& unset) {
+  std::vector<std::string> missing;  // tested names without a value: they decide only if no test fails
+  for (const auto& condition : statement.conditions) {
+    std::optional<std::string> value = lookup(condition.name);
+    switch (condition.kind) {
+      case Condition::Kind::is_set:
+        if (!value) return false;
+        break;
+      case Condition::Kind::is_not_set:
+        if (value) return false;
+        break;
+      case Condition::Kind::in:
+        if (!value) value = condition.fallback;
+        if (!value) {
+          missing.push_back(condition.name);
+        } else if (std::none_of(condition.words.begin(), condition.words.end(),
+                                [&](const std::string& word) { return same_word(*value, word); })) {
+          return false;
+        }
+        break;
+    }
+  }
+  for (auto& name : missing) {
+    if (std::find(unset.begin(), unset.end(), name) == unset.end()) unset.push_back(std::move(name));
+  }
+  return missing.empty();
+}
+
+std::map<std::string, std::vector<std::string>> choices(const std::vector<Statement>& script) {
+  std::map<std::string, std::vector<std::string>> accepted;
+  std::map<std::string, std::pair<const Statement*, const Condition*>> first;  // the first test of each name
+  for (const auto& statement : script) {
+    for (const auto& condition : statement.conditions) {
+      if (condition.kind != Condition::Kind::in) continue;
+      auto& words = accepted[condition.name];
+      for (const auto& word : condition.words) {
+        if (std::none_of(words.begin(), words.end(), [&](const std::string& w) { return same_word(w, word); })) {
+          words.push_back(word);
+        }
+      }
+      const auto [earlier, inserted] = first.try_emplace(condition.name, &statement, &condition);
+      if (!inserted && earlier->second.second->fallback != condition.fallback) {
+        throw ScriptError{statement.source, condition.position,
+                          fmt::format("the tests of {} give it different defaults (see line {})", condition.name,
+                                      earlier->second.second->position.line)};
+      }
+    }
+  }
+  for (const auto& [name, test] : first) {
+    const Statement* statement = test.first;
+    const Condition* condition = test.second;
+    const auto& words = accepted[name];
+    if (condition->fallback && std::none_of(words.begin(), words.end(), [&](const std::string& w) {
+          return same_word(w, *condition->fallback);
+        })) {
+      throw ScriptError{statement->source, condition->position,
+                        fmt::format("the default '{}' of {} is none of the values its tests name", *condition->fallback,
+                                    name)};
+    }
+  }
+  return accepted;
 }
 
 bool is_secret_variable(std::string_view name) {

@@ -3,6 +3,7 @@
 // them, each with its source position, and ${NAME} / ${NAME:-default} variables filled in.
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,6 +31,23 @@ struct VariableReference {
   Context context;
 };
 
+// One "-- shop-mzsql: if" line, a test decided on the client before anything connects:
+//   -- shop-mzsql: if ${NAME} = WORD                 (also ${NAME:-default} = WORD)
+//   -- shop-mzsql: if ${NAME} in (WORD, WORD, ...)   (also ${NAME:-default} in (...))
+//   -- shop-mzsql: if ${NAME} is set                 (by --var or the environment, even empty)
+//   -- shop-mzsql: if ${NAME} is not set
+// A WORD is letters, digits and _ . + -; words compare case-insensitively (ASCII). The
+// words a script's "=" and "in" tests give NAME are all it accepts: any other value of
+// NAME is refused (see choices()).
+struct Condition {
+  enum class Kind { in, is_set, is_not_set };
+  std::string name;
+  std::optional<std::string> fallback;  // the default of an "=" / "in" test
+  Kind kind = Kind::in;
+  std::vector<std::string> words;       // of an "=" / "in" test, as written
+  SourcePosition position;              // of its "${" in the file
+};
+
 struct Statement {
   std::string source;  // file name, "<stdin>", or "-c #N"
   std::shared_ptr<const std::string> source_text;  // the whole script, for quoting its lines
@@ -40,10 +58,17 @@ struct Statement {
   // statement is skipped when this query returns a row (for objects without IF NOT
   // EXISTS, e.g. Materialize's CREATE CLUSTER).
   std::shared_ptr<const Statement> skip_if;
+  // From "-- shop-mzsql: if" lines just before the statement: it is sent only when all
+  // of them hold (conditions_hold()); otherwise it is left out, and --dry-run omits it.
+  std::vector<Condition> conditions;
 };
 
+// Every "-- shop-mzsql: " line is a directive; an unknown one is an error.
+inline constexpr std::string_view k_directive_prefix = "-- shop-mzsql: ";
 // The directive that gives a statement its skip_if query.
 inline constexpr std::string_view k_skip_if_directive = "-- shop-mzsql: skip if ";
+// The directive that gives a statement a condition.
+inline constexpr std::string_view k_if_directive = "-- shop-mzsql: if ";
 
 // Thrown for text the splitter cannot finish (an unterminated quote, comment or
 // variable); names the position where the unterminated part began.
@@ -88,6 +113,22 @@ struct Substituted {
 [[nodiscard]] Substituted substitute(const Statement& statement, const VariableLookup& lookup,
                                      const std::function<bool(const std::string&)>& is_secret, bool masked,
                                      std::vector<std::string>& unset);
+
+// Whether all of the statement's conditions hold. When none fails but some "=" / "in"
+// test names a variable that is unset and has no default, the answer is false and
+// those names are added to `unset` (to be reported with the others: the statement
+// may well be chosen once they are set).
+[[nodiscard]] bool conditions_hold(const Statement& statement, const VariableLookup& lookup,
+                                   std::vector<std::string>& unset);
+
+// The values one script accepts for each name its "=" / "in" tests compare: every word
+// they name, in order of first appearance (case-insensitively unique). Throws
+// ScriptError when a default is not among them, or two tests give one name different
+// defaults.
+[[nodiscard]] std::map<std::string, std::vector<std::string>> choices(const std::vector<Statement>& script);
+
+// ASCII case-insensitive equality, as the tests compare words.
+[[nodiscard]] bool same_word(std::string_view a, std::string_view b);
 
 // Names that hold secrets and are never printed: containing PASSWORD, SECRET, TOKEN or
 // KEY (any case).
