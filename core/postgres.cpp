@@ -2,6 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <optional>
+
 #include "core/diagnostics.hpp"
 #include "core/error.hpp"
 #include "core/summary.hpp"
@@ -21,7 +28,84 @@ std::string field(const PGresult* result, int code) {
   return value == nullptr ? std::string() : std::string(value);
 }
 
+struct ConninfoOptionsDeleter {
+  void operator()(PQconninfoOption* options) const noexcept { PQconninfoFree(options); }
+};
+
+// `keyword`'s value in `conninfo` (URL or key=value), else the PG* variable libpq reads
+// for it; with where it came from for messages.
+struct GivenOption {
+  std::string value;
+  std::string source;
+};
+std::optional<GivenOption> given_option(const PQconninfoOption* parsed, std::string_view keyword,
+                                        std::string_view variable, const Environment& env) {
+  for (const PQconninfoOption* option = parsed; option != nullptr && option->keyword != nullptr; ++option) {
+    if (keyword == option->keyword && option->val != nullptr && *option->val != '\0') {
+      return GivenOption{option->val, std::string(keyword)};
+    }
+  }
+  if (auto value = env(variable)) return GivenOption{*value, std::string(variable)};
+  return std::nullopt;
+}
+
 }  // namespace
+
+void check_postgres_tls_files(const std::string& conninfo, const Environment& env) {
+  std::unique_ptr<PQconninfoOption, ConninfoOptionsDeleter> parsed;
+  if (!conninfo.empty()) {
+    char* message = nullptr;
+    parsed.reset(PQconninfoParse(conninfo.c_str(), &message));
+    PQfreemem(message);
+    if (!parsed) return;  // connecting says what is wrong with it
+  }
+  const auto mode = given_option(parsed.get(), "sslmode", "PGSSLMODE", env);
+  if (mode && mode->value == "disable") return;  // libpq reads none of them then
+  const struct {
+    std::string_view keyword;
+    std::string_view variable;
+  } files[] = {{"sslrootcert", "PGSSLROOTCERT"}, {"sslcert", "PGSSLCERT"}, {"sslkey", "PGSSLKEY"}};
+  for (const auto& [keyword, variable] : files) {
+    const auto file = given_option(parsed.get(), keyword, variable, env);
+    if (!file) continue;
+    if (keyword == "sslrootcert" && file->value == "system") {
+      if (PQlibVersion() >= 160000) continue;  // libpq 16's "the system's trusted CAs"
+      throw UsageError(fmt::format(
+          "{}: 'system' (the system's CA certificates) needs libpq 16 or later, this is libpq {}.{}; "
+          "name the CA bundle instead (Debian: /etc/ssl/certs/ca-certificates.crt)",
+          file->source, PQlibVersion() / 10000, PQlibVersion() % 100));
+    }
+    // An OpenSSL engine's key ("engine:key") is no file.
+    if (keyword == "sslkey" && file->value.find(':') != std::string::npos) continue;
+    std::error_code error;
+    if (std::filesystem::is_directory(file->value, error)) {
+      throw UsageError(fmt::format("{}: {} is a directory, not a PEM file", file->source, file->value));
+    }
+    if (::access(file->value.c_str(), R_OK) != 0) {
+      throw UsageError(fmt::format("{}: cannot read {} ({})", file->source, file->value, std::strerror(errno)));
+    }
+  }
+}
+
+std::string connection_failure_text(std::string_view libpq_message) {
+  std::string out;
+  bool first = true;
+  while (!libpq_message.empty()) {
+    const size_t newline = libpq_message.find('\n');
+    std::string_view line = libpq_message.substr(0, newline);
+    libpq_message = newline == std::string_view::npos ? std::string_view() : libpq_message.substr(newline + 1);
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\r' || line.back() == '\t')) line.remove_suffix(1);
+    if (line.empty()) continue;
+    if (first) {
+      out = line;
+      first = false;
+    } else if (line.substr(0, 21) == "connection to server ") {
+      out += "; ";
+      out += line;
+    }
+  }
+  return out;
+}
 
 std::string describe_postgres_target(std::string_view conninfo) {
   return conninfo.empty() ? std::string("the PG* environment") : mask_password(conninfo);
@@ -34,6 +118,7 @@ PgConnection connect_postgres(const std::string& conninfo, int connect_timeout_s
   // (pg_stat_activity, Materialize's mz_sessions) unless the user names one. libpq sends
   // it as the startup parameter application_name, a session variable Materialize has
   // (MaterializeInc/materialize src/sql/src/session/vars/definitions.rs, APPLICATION_NAME).
+  check_postgres_tls_files(conninfo);
   const std::string timeout = std::to_string(connect_timeout_seconds);
   const std::string& application = program_name();
   const char* keys[] = {"connect_timeout", "fallback_application_name", "dbname", nullptr};
@@ -43,7 +128,7 @@ PgConnection connect_postgres(const std::string& conninfo, int connect_timeout_s
   if (!connection) throw Error("out of memory connecting to " + describe_postgres_target(conninfo));
   if (PQstatus(connection.get()) != CONNECTION_OK) {
     throw Error(fmt::format("cannot connect to {} ({})", describe_postgres_target(conninfo),
-                            mask_password(first_line(PQerrorMessage(connection.get())))));
+                            mask_password(connection_failure_text(PQerrorMessage(connection.get())))));
   }
   return connection;
 }

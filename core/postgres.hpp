@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/settings.hpp"
+
 namespace shop {
 
 struct PgConnectionDeleter {
@@ -25,8 +27,24 @@ using PgResult = std::unique_ptr<PGresult, PgResultDeleter>;
 [[nodiscard]] std::string describe_postgres_target(std::string_view conninfo);
 
 // Connects (a URL, key=value pairs, or "" for libpq's PG* variables and defaults).
-// Throws Error naming the masked target and libpq's reason.
+// The conninfo goes to libpq unchanged (sslmode, sslrootcert, sslcert, sslkey, ...; the
+// PG* variables fill in what it leaves out). First checks its TLS files
+// (check_postgres_tls_files). Throws Error naming the masked target and libpq's reason.
 [[nodiscard]] PgConnection connect_postgres(const std::string& conninfo, int connect_timeout_seconds = 10);
+
+// The files sslrootcert, sslcert and sslkey name (in `conninfo`, else PGSSLROOTCERT,
+// PGSSLCERT, PGSSLKEY) must be readable unless sslmode (or PGSSLMODE) is disable: a
+// UsageError (exit 2) naming the keyword (or variable) and the file otherwise, as the
+// MySQL programs do with ssl-ca. libpq itself would skip a missing sslcert silently (no
+// client certificate sent) and give two lines for a missing sslrootcert.
+// sslrootcert=system needs libpq 16: a UsageError saying so with an older libpq.
+// A conninfo libpq cannot parse is left to connect_postgres' error.
+void check_postgres_tls_files(const std::string& conninfo, const Environment& env = process_environment());
+
+// libpq's connection failure message on one line: the first line, and each further
+// attempt's "connection to server ... failed: ..." line (a host with several addresses,
+// several hosts, sslmode=prefer's retry), joined by "; "; hint lines are left out.
+[[nodiscard]] std::string connection_failure_text(std::string_view libpq_message);
 
 // The error fields a server sends with a failed statement.
 struct PgServerError {

@@ -3,6 +3,15 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "core/error.hpp"
+
 namespace shop {
 namespace {
 
@@ -54,6 +63,98 @@ TEST(DescribePostgresTarget, MasksPasswordsAndNamesTheEnvironment) {
   EXPECT_EQ(describe_postgres_target("postgres://u:secret@h:5432/db"), "postgres://u:****@h:5432/db");
   EXPECT_EQ(describe_postgres_target(""), "the PG* environment");
   EXPECT_EQ(describe_postgres_target("host=h password=secret user=u").find("secret"), std::string::npos);
+}
+
+// libpq's messages for a host with two addresses, the first refusing (libpq 15 wording).
+TEST(ConnectionFailureText, EveryAttemptOnOneLineWithoutHints) {
+  EXPECT_EQ(connection_failure_text(
+                "connection to server at \"localhost\" (::1), port 5432 failed: Connection refused\n"
+                "\tIs the server running on that host and accepting TCP/IP connections?\n"
+                "connection to server at \"localhost\" (127.0.0.1), port 5432 failed: SSL error: certificate verify "
+                "failed\n"),
+            "connection to server at \"localhost\" (::1), port 5432 failed: Connection refused; "
+            "connection to server at \"localhost\" (127.0.0.1), port 5432 failed: SSL error: certificate verify failed");
+  EXPECT_EQ(connection_failure_text("connection to server at \"127.0.0.1\", port 1 failed: root certificate file "
+                                    "\"/x/ca.pem\" does not exist\nEither provide the file or change sslmode to "
+                                    "disable server certificate verification.\n"),
+            "connection to server at \"127.0.0.1\", port 1 failed: root certificate file \"/x/ca.pem\" does not exist");
+  EXPECT_EQ(connection_failure_text("could not translate host name \"x\" to address: Name or service not known\n"),
+            "could not translate host name \"x\" to address: Name or service not known");
+  EXPECT_EQ(connection_failure_text(""), "");
+}
+
+class TlsFiles : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    m_dir = std::filesystem::temp_directory_path() / ("core_postgres_test." + std::to_string(::getpid()));
+    std::filesystem::create_directories(m_dir);
+    std::ofstream(m_dir / "ca.pem") << "not checked\n";
+  }
+  void TearDown() override { std::filesystem::remove_all(m_dir); }
+  [[nodiscard]] std::string path(const char* name) const { return (m_dir / name).string(); }
+  // The UsageError's message, "" when none.
+  [[nodiscard]] std::string check(const std::string& conninfo) const {
+    try {
+      check_postgres_tls_files(conninfo, [this](std::string_view name) -> std::optional<std::string> {
+        const auto found = env.find(std::string(name));
+        if (found == env.end()) return std::nullopt;
+        return found->second;
+      });
+    } catch (const UsageError& error) {
+      return error.what();
+    }
+    return "";
+  }
+  std::map<std::string, std::string> env;
+  std::filesystem::path m_dir;
+};
+
+TEST_F(TlsFiles, ReadableFilesInAUrlAKeyValueStringOrThePgVariablesPass) {
+  EXPECT_EQ(check("postgres://u@h:1/d?sslmode=verify-full&sslrootcert=" + path("ca.pem")), "");
+  EXPECT_EQ(check("host=h sslmode=verify-full sslrootcert='" + path("ca.pem") + "'"), "");
+  env["PGSSLROOTCERT"] = path("ca.pem");
+  EXPECT_EQ(check("postgres://u@h:1/d?sslmode=verify-full"), "");
+  EXPECT_EQ(check(""), "");
+  EXPECT_EQ(check("not a :: conninfo = '"), "");  // left to libpq's own message
+}
+
+TEST_F(TlsFiles, AMissingFileIsAUsageErrorNamingTheKeywordOrVariable) {
+  const std::string missing = path("missing.pem");
+  EXPECT_EQ(check("postgres://u@h:1/d?sslmode=verify-full&sslrootcert=" + missing),
+            "sslrootcert: cannot read " + missing + " (No such file or directory)");
+  // libpq would skip a missing client certificate silently.
+  EXPECT_EQ(check("host=h sslmode=require sslcert=" + missing), "sslcert: cannot read " + missing +
+                                                                      " (No such file or directory)");
+  EXPECT_EQ(check("host=h sslkey=" + missing), "sslkey: cannot read " + missing + " (No such file or directory)");
+  EXPECT_EQ(check("host=h sslkey=" + m_dir.string()), "sslkey: " + m_dir.string() + " is a directory, not a PEM file");
+  env["PGSSLCERT"] = missing;
+  EXPECT_EQ(check("postgres://u@h:1/d"), "PGSSLCERT: cannot read " + missing + " (No such file or directory)");
+  EXPECT_EQ(check(""), "PGSSLCERT: cannot read " + missing + " (No such file or directory)");
+  // The conninfo's own value wins over the variable, as in libpq.
+  EXPECT_EQ(check("host=h sslcert=" + path("ca.pem")), "");
+}
+
+TEST_F(TlsFiles, SslmodeDisableReadsNoFiles) {
+  EXPECT_EQ(check("host=h sslmode=disable sslrootcert=" + path("missing.pem")), "");
+  env["PGSSLMODE"] = "disable";
+  EXPECT_EQ(check("host=h sslrootcert=" + path("missing.pem")), "");
+  EXPECT_NE(check("host=h sslmode=verify-ca sslrootcert=" + path("missing.pem")), "");
+}
+
+TEST_F(TlsFiles, AnUnreadableFile) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root reads any file";
+  ::chmod(path("ca.pem").c_str(), 0);
+  EXPECT_EQ(check("host=h sslrootcert=" + path("ca.pem")), "sslrootcert: cannot read " + path("ca.pem") +
+                                                                " (Permission denied)");
+}
+
+TEST_F(TlsFiles, SystemNeedsLibpq16AndAnEngineKeyIsNoFile) {
+  if (PQlibVersion() >= 160000) {
+    EXPECT_EQ(check("host=h sslmode=verify-full sslrootcert=system"), "");
+  } else {
+    EXPECT_NE(check("host=h sslmode=verify-full sslrootcert=system").find("needs libpq 16 or later"), std::string::npos);
+  }
+  EXPECT_EQ(check("host=h sslkey=pkcs11:token"), "");
 }
 
 }  // namespace
