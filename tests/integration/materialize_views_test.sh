@@ -57,7 +57,8 @@ view "pageviews: typed, malformed ones as 'other' without an error" \
 2,product,4,display,2026-01-01 12:00:06+00
 1,profile,2,social,2026-01-01 12:00:07+00
 2,profile,3,organic search,2026-01-01 12:00:08+00
-9,other,,social,2026-01-01 12:00:09+00"
+9,other,,social,2026-01-01 12:00:09+00
+5,product,1,social,"
 
 # Trends: completed orders only (purchase 4 is an abandoned cart), the last day only
 # (purchase 5, 28 hours old, has left).

@@ -1,8 +1,10 @@
 -- PostgreSQL stand-ins for what Materialize's sources give (materialize_views_test.sh):
 -- the MySQL source's subsources mysql_* with its types (uint8 -> numeric(20), uint4 ->
 -- bigint, uint2 -> integer: PostgreSQL has no unsigned types; TINYINT/BOOLEAN ->
--- smallint; TIMESTAMP/DATETIME -> timestamp) and the Kafka JSON source's one column,
--- data jsonb. The rows are small and known; the test's "now" is 2026-01-01 12:00:00.
+-- smallint; TIMESTAMP/DATETIME -> timestamp) and the Kafka JSON source's columns: data
+-- jsonb, and kafka_timestamp from INCLUDE TIMESTAMP (a non-null timestamp; librdkafka's
+-- produce time, so each row's received_at to the second). The rows are small and known;
+-- the test's "now" is 2026-01-01 12:00:00.
 
 CREATE TABLE mysql_users (
     id numeric(20) PRIMARY KEY, email varchar(255), is_vip smallint, created_at timestamp, updated_at timestamp);
@@ -15,7 +17,7 @@ CREATE TABLE mysql_purchases (
 CREATE TABLE mysql_warehouse_orders (
     id numeric(20) PRIMARY KEY, item_id numeric(20), quantity bigint, status varchar(16), created_at timestamp,
     delivered_at timestamp);
-CREATE TABLE pageviews_raw (data jsonb);
+CREATE TABLE pageviews_raw (data jsonb, kafka_timestamp timestamp NOT NULL);
 
 INSERT INTO mysql_users VALUES
     (1, 'ann@example.com', 0, '2025-06-01 10:00:00', '2025-06-01 10:00:00'),
@@ -45,16 +47,18 @@ INSERT INTO mysql_warehouse_orders VALUES
 
 -- Item 1 is viewed through three channels: a per-channel join would triple its orders.
 INSERT INTO pageviews_raw VALUES
-    ('{"user_id": 1, "url": "/products/1", "channel": "organic search", "received_at": 1767268800}'),
-    ('{"user_id": 1, "url": "/products/1", "channel": "social", "received_at": 1767268801}'),
-    ('{"user_id": 2, "url": "/products/1", "channel": "social", "received_at": 1767268802}'),
-    ('{"user_id": 1, "url": "/products/1", "channel": "paid search", "received_at": 1767268803}'),
-    ('{"user_id": 3, "url": "/products/2", "channel": "referral", "received_at": 1767268804}'),
-    ('{"user_id": 3, "url": "/products/2", "channel": "referral", "received_at": 1767268805}'),
-    ('{"user_id": 2, "url": "/products/4", "channel": "display", "received_at": 1767268806}'),
-    ('{"user_id": 1, "url": "/profiles/2", "channel": "social", "received_at": 1767268807}'),
-    ('{"user_id": 2, "url": "/profiles/3", "channel": "organic search", "received_at": 1767268808}'),
+    ('{"user_id": 1, "url": "/products/1", "channel": "organic search", "received_at": 1767268800}', to_timestamp(1767268800) AT TIME ZONE 'UTC'),
+    ('{"user_id": 1, "url": "/products/1", "channel": "social", "received_at": 1767268801}', to_timestamp(1767268801) AT TIME ZONE 'UTC'),
+    ('{"user_id": 2, "url": "/products/1", "channel": "social", "received_at": 1767268802}', to_timestamp(1767268802) AT TIME ZONE 'UTC'),
+    ('{"user_id": 1, "url": "/products/1", "channel": "paid search", "received_at": 1767268803}', to_timestamp(1767268803) AT TIME ZONE 'UTC'),
+    ('{"user_id": 3, "url": "/products/2", "channel": "referral", "received_at": 1767268804}', to_timestamp(1767268804) AT TIME ZONE 'UTC'),
+    ('{"user_id": 3, "url": "/products/2", "channel": "referral", "received_at": 1767268805}', to_timestamp(1767268805) AT TIME ZONE 'UTC'),
+    ('{"user_id": 2, "url": "/products/4", "channel": "display", "received_at": 1767268806}', to_timestamp(1767268806) AT TIME ZONE 'UTC'),
+    ('{"user_id": 1, "url": "/profiles/2", "channel": "social", "received_at": 1767268807}', to_timestamp(1767268807) AT TIME ZONE 'UTC'),
+    ('{"user_id": 2, "url": "/profiles/3", "channel": "organic search", "received_at": 1767268808}', to_timestamp(1767268808) AT TIME ZONE 'UTC'),
     -- Malformed: counted as 'other', never as a product view, and no error.
-    ('{"user_id": 9, "url": "/products/abc", "channel": "social", "received_at": 1767268809}'),
+    ('{"user_id": 9, "url": "/products/abc", "channel": "social", "received_at": 1767268809}', to_timestamp(1767268809) AT TIME ZONE 'UTC'),
+    -- Malformed received_at: in the stream (a recent Kafka timestamp) but in no window.
+    ('{"user_id": 5, "url": "/products/1", "channel": "social", "received_at": "soon"}', TIMESTAMP '2026-01-01 12:00:10'),
     -- Two hours before the test's "now": outside every page view window (the last hour).
-    ('{"user_id": 4, "url": "/products/3", "channel": "display", "received_at": 1767261600}');
+    ('{"user_id": 4, "url": "/products/3", "channel": "display", "received_at": 1767261600}', to_timestamp(1767261600) AT TIME ZONE 'UTC');
