@@ -14,14 +14,64 @@ cd -- "$REPO_ROOT"
 command -v docker-compose >/dev/null || die "docker-compose not found (apt-get install -y docker-compose)"
 command -v shellcheck >/dev/null || die "shellcheck not found (apt-get install -y shellcheck)"
 
-# compose.yml, with each profile.
+# compose.yml, with each profile. The stack needs Compose 2.26+ (scripts/lib.sh); the
+# docker-compose here is Debian's 1.29, whose schema predates depends_on's `required`
+# (Compose 2.20+): it checks a copy without those keys, and the keys are checked below.
+python3 - compose.yml "$WORK_DIR/compose.v1.yml" <<'PY'
+import sys, yaml
+c = yaml.safe_load(open(sys.argv[1]))
+for s in c["services"].values():
+    for d in (s.get("depends_on") or {}).values():
+        if isinstance(d, dict):
+            d.pop("required", None)
+yaml.safe_dump(c, open(sys.argv[2], "w"), sort_keys=False)
+PY
 for profile in "" debezium bi cli; do
-  args=(-f compose.yml)
+  args=(-f "$WORK_DIR/compose.v1.yml" --project-directory "$REPO_ROOT")
   [[ -n $profile ]] && args+=(--profile "$profile")
   expect_ok "docker-compose config accepts compose.yml${profile:+ with profile $profile}" \
     docker-compose "${args[@]}" config -q
 done
-docker-compose -f compose.yml --profile debezium --profile bi --profile cli config >"$WORK_DIR/compose.yaml"
+docker-compose -f "$WORK_DIR/compose.v1.yml" --project-directory "$REPO_ROOT" --profile debezium --profile bi --profile cli \
+  config >"$WORK_DIR/compose.yaml"
+
+# `up --wait` with every profile the README starts: Compose waits for each started
+# service to be running or healthy, and accepts an exited one-shot only when an enabled
+# service depends on it with service_completed_successfully (docker/compose
+# pkg/compose/start.go, getDependencyCondition; convergence.go: "container ... exited").
+# Every service is either long-running (a health check, or one of the streams below) or a
+# one-shot; a new service without a health check must be put in one of the two.
+# `required: false` is only for a dependency in another profile (compose-go
+# loader/validate.go skips it when disabled), and always false.
+readonly LONG_RUNNING_WITHOUT_HEALTHCHECK="loadgen restock"  # streams that run until stopped
+readonly RUN_ONLY="cli"                                      # for `compose run`, never `up`
+python3 - compose.yml "$LONG_RUNNING_WITHOUT_HEALTHCHECK" "$RUN_ONLY" >"$WORK_DIR/oneshots" <<'PY'
+import sys, yaml
+services = yaml.safe_load(open(sys.argv[1]))["services"]
+long_running, run_only = set(sys.argv[2].split()), set(sys.argv[3].split())
+for name, s in services.items():
+    for dep, d in (s.get("depends_on") or {}).items():
+        if isinstance(d, dict) and "required" in d:
+            if d["required"] is not False:
+                print(f"{name}: depends_on {dep} has required: {d['required']!r} (only false is meaningful)")
+            elif set(services[dep].get("profiles", [])) <= set(s.get("profiles", [])) and services[dep].get("profiles"):
+                print(f"{name}: {dep} is optional but always enabled with it")
+            elif not services[dep].get("profiles"):
+                print(f"{name}: {dep} is in no profile, so it cannot be optional")
+    if name in run_only or name in long_running or "healthcheck" in s:
+        continue
+    if s.get("restart") in ("always", "unless-stopped"):
+        print(f"{name}: no health check, not a listed stream, and restarted always: classify it")
+for active in ([], ["debezium"], ["bi"], ["debezium", "bi"]):
+    enabled = {n: s for n, s in services.items() if n not in run_only and (not s.get("profiles") or set(s["profiles"]) & set(active))}
+    for name, s in enabled.items():
+        if name in long_running or "healthcheck" in s:
+            continue
+        waited = [d for d, t in enabled.items() if (t.get("depends_on") or {}).get(name, {}).get("condition") == "service_completed_successfully"]
+        if not waited:
+            print(f"profiles [{' '.join(active)}]: one-shot {name} has no enabled dependant waiting for its completion")
+PY
+expect_eq "up --wait can pass with every profile: each one-shot has a dependant waiting for it" "" "$(cat "$WORK_DIR/oneshots")"
 
 # compose_get PYTHON_EXPRESSION: evaluates it on the resolved compose file as `c`.
 compose_get() {
@@ -92,7 +142,33 @@ expect_eq "Redpanda: every --set is followed by a separate key=value" "" \
   "$(awk 'prev == "--set" && $0 !~ /^[a-z_.]+=[^ ]+$/ { print "--set " $0 } { prev = $0 } END { if (prev == "--set") print "--set at the end" }' <<<"$redpanda_args")"
 expect_eq "Redpanda: redpanda start, then flags only (rpk passes anything else to the binary)" "" \
   "$(sed -n '3,$p' <<<"$redpanda_args" | grep -vE '^--[a-z-]+(=.+)?$|^[a-z_.]+=[^ ]+$' || true)"
-# The demo's topics are created by the stack, not by auto-creation (off by default).
+# Redpanda's /v1/status/ready answers 200 while booting too, with {"status":"booting"}
+# (src/v/redpanda/admin/server.cc, register_status_routes): the check reads the body.
+expect_match "Redpanda's health check passes on a ready body only" "grep -q '\"status\":\"ready\"'" \
+  "$(compose_get "' '.join(c['services']['redpanda']['healthcheck']['test'])")"
+expect_match "Redpanda's free-space floor is small (default 5 GiB refuses producers on a small disk)" \
+  $'(^|\n)--set\nredpanda\.storage_min_free_bytes=10485760(\n|$)' "$redpanda_args"
+# The one-shots that talk to Redpanda retry a bounded number of times, then fail: run
+# each command with an rpk that fails its first calls.
+for service in topics debezium-topics; do
+  command=$(compose_get "c['services']['$service']['command'][0]" | sed 's/\$\$/$/g')
+  mkdir -p "$WORK_DIR/rpk-$service"
+  # shellcheck disable=SC2016 # the stand-in's own expansions
+  printf '#!/bin/bash\ncount=$(( $(cat "%s/calls" 2>/dev/null || echo 0) + 1 )); echo $count >"%s/calls"\n((count > FAILURES)) || exit 1\necho "rpk $*" >>"%s/log"\n' \
+    "$WORK_DIR/rpk-$service" "$WORK_DIR/rpk-$service" "$WORK_DIR/rpk-$service" >"$WORK_DIR/rpk-$service/rpk"
+  chmod +x "$WORK_DIR/rpk-$service/rpk"
+  status=0
+  rm -f "$WORK_DIR/rpk-$service/calls" "$WORK_DIR/rpk-$service/log"
+  FAILURES=2 PATH="$WORK_DIR/rpk-$service:$PATH" timeout 20 bash -c "sleep() { :; }; $command" >/dev/null 2>&1 || status=$?
+  expect_eq "$service: succeeds after two refused calls" 0 "$status"
+  rm -f "$WORK_DIR/rpk-$service/calls"
+  status=0
+  FAILURES=1000 PATH="$WORK_DIR/rpk-$service:$PATH" timeout 20 bash -c "sleep() { :; }; $command" >/dev/null 2>"$WORK_DIR/rpk-$service/err" || status=$?
+  expect_eq "$service: gives up with exit 1 after ten attempts" "1 10" "$status $(grep -c 'attempt' "$WORK_DIR/rpk-$service/err")"
+done
+expect_match "topics sets the free-space floor on every start (a volume from before keeps the old value)" \
+  'rpk cluster config set storage_min_free_bytes 10485760 ' "$(compose_get "c['services']['topics']['command'][0]")"
+# The demo's topics are created by the stack, not by auto-creation.
 topics_command=$(compose_get "' '.join(c['services']['topics']['command'])")
 pageviews_topic=$(grep -oE 'PAGEVIEWS_TOPIC:-[a-z_]+' sql/materialize/03_pageviews.sql | cut -d- -f2)
 expect_match "the topics service creates the page views topic the SQL reads" "rpk topic create $pageviews_topic " "$topics_command"
