@@ -475,7 +475,10 @@ class SourceRun {
 bool is_materialize(PGconn* connection) {
   PgResult result(PQexec(connection, "SELECT mz_version()"));
   const bool materialize = !is_failure(result.get());
-  if (!materialize) PgResult rollback(PQexec(connection, "ROLLBACK"));  // harmless outside a transaction
+  // A failed query inside a transaction leaves it aborted; outside one (the usual case)
+  // there is nothing to roll back, and PostgreSQL would warn "there is no transaction in
+  // progress".
+  if (!materialize && PQtransactionStatus(connection) == PQTRANS_INERROR) PgResult rollback(PQexec(connection, "ROLLBACK"));
   return materialize;
 }
 

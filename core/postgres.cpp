@@ -130,7 +130,23 @@ PgConnection connect_postgres(const std::string& conninfo, int connect_timeout_s
     throw Error(fmt::format("cannot connect to {} ({})", describe_postgres_target(conninfo),
                             mask_password(connection_failure_text(PQerrorMessage(connection.get())))));
   }
+  // libpq's default notice processor writes the server's NOTICEs and WARNINGs to stderr
+  // as they come, unprefixed and past -q. A program that wants them otherwise
+  // (shop-mzsql: with the statement's file and line) installs its own after this.
+  PQsetNoticeProcessor(
+      connection.get(), [](void*, const char* message) { info("{}", server_notice_line(program_name(), message)); },
+      nullptr);
   return connection;
+}
+
+std::string server_notice_line(std::string_view program, std::string_view message) {
+  // libpq formats a notice as "SEVERITY:  text\n" (two spaces, maybe a DETAIL or HINT
+  // line after it): one line, the severity in the program's own style.
+  std::string text(message);
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  for (size_t newline; (newline = text.find('\n')) != std::string::npos;) text.replace(newline, 1, "; ");
+  if (const size_t colon = text.find(":  "); colon != std::string::npos && colon < 16) text.erase(colon + 1, 1);
+  return fmt::format("{}: server {}", program, text);
 }
 
 PgServerError server_error_of(const PGresult* result, const PGconn* connection) {

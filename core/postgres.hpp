@@ -31,6 +31,10 @@ using PgResult = std::unique_ptr<PGresult, PgResultDeleter>;
 // PG* variables fill in what it leaves out). First checks its TLS files
 // (check_postgres_tls_files). Throws Error naming the masked target and libpq's reason.
 [[nodiscard]] PgConnection connect_postgres(const std::string& conninfo, int connect_timeout_seconds = 10);
+// "shop-watch: server WARNING: text": a notice of the server (libpq's "WARNING:  text\n",
+// maybe with DETAIL/HINT lines) as one line of the program's diagnostics. connect_postgres
+// routes every notice through it (shown unless -q).
+[[nodiscard]] std::string server_notice_line(std::string_view program, std::string_view message);
 
 // The files sslrootcert, sslcert and sslkey name (in `conninfo`, else PGSSLROOTCERT,
 // PGSSLCERT, PGSSLKEY) must be readable unless sslmode (or PGSSLMODE) is disable: a

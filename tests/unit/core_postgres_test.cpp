@@ -157,5 +157,15 @@ TEST_F(TlsFiles, SystemNeedsLibpq16AndAnEngineKeyIsNoFile) {
   EXPECT_EQ(check("host=h sslkey=pkcs11:token"), "");
 }
 
+TEST(ServerNoticeLine, OneLineInTheProgramsStyle) {
+  EXPECT_EQ(server_notice_line("shop-watch", "WARNING:  there is no transaction in progress\n"),
+            "shop-watch: server WARNING: there is no transaction in progress");
+  EXPECT_EQ(server_notice_line("shop-serve", "NOTICE:  relation \"t\" already exists, skipping\n"),
+            "shop-serve: server NOTICE: relation \"t\" already exists, skipping");
+  EXPECT_EQ(server_notice_line("shop-watch", "NOTICE:  first\nDETAIL:  second\nHINT:  third\n"),
+            "shop-watch: server NOTICE: first; DETAIL:  second; HINT:  third");
+  EXPECT_EQ(server_notice_line("p", "no severity here: a  b\n"), "p: server no severity here: a  b");
+}
+
 }  // namespace
 }  // namespace shop
