@@ -15,6 +15,7 @@
 #include "core/duration.hpp"
 #include "core/error.hpp"
 #include "core/summary.hpp"
+#include "core/number_format.hpp"
 
 namespace shop {
 
@@ -238,9 +239,10 @@ std::optional<StepMeasurement> RateFinder::read_all_steps(uint32_t& missing) con
     }
     const StepMeasurement theirs = parse_step_json(*text, m_step, path);
     if (theirs.target_rate != m_search.rate()) {
-      throw Error(fmt::format("--find-max: instance {}/{} ran step {} at {:g}/s, this one at {:g}/s: give every "
+      throw Error(fmt::format("--find-max: instance {}/{} ran step {} at {}/s, this one at {}/s: give every "
                               "instance the same --rate, --slo-p99 and --step-duration",
-                              instance, m_instance.count, m_step, theirs.target_rate, m_search.rate()));
+                              instance, m_instance.count, m_step, format_rate(theirs.target_rate),
+                              format_rate(m_search.rate())));
     }
     // Sums of counts, the longest window, and the histograms merged: every instance
     // adds the same figures, so all reach the same verdict.
@@ -330,8 +332,8 @@ void RateFinder::conclude_step(const StepMeasurement& measured, nanoseconds elap
   } else {
     m_intervals.end_step(m_pacer.schedule(), elapsed, *totals, m_step, verdict_name(result.verdict));
   }
-  info("find-max: step {} at {:g}/s {}: achieved {:.1f}/s, p99 {:.2f} ms{}{}", m_step, result.measured.target_rate,
-       verdict_name(result.verdict), result.measured.achieved_rate(), to_ms(result.measured.latency.percentile(0.99)),
+  info("find-max: step {} at {}/s {}: achieved {}/s, p99 {:.2f} ms{}{}", m_step, format_rate(result.measured.target_rate),
+       verdict_name(result.verdict), format_grouped(result.measured.achieved_rate(), 1), to_ms(result.measured.latency.percentile(0.99)),
        result.measured.errors > 0 ? fmt::format(", {} errors", result.measured.errors) : std::string(),
        m_search.confirming() ? "; once more to confirm" : "");
   if (last || !m_pacer.change_rate(m_instance.share(m_search.rate()), elapsed)) {
@@ -358,16 +360,16 @@ std::string RateFinder::report(Summary& summary) const {
                           : fmt::format(" (the search stopped after {} step(s), before it narrowed to {:g}%)",
                                         m_search.steps().size(), m_settings.precision * 100);
   if (best == nullptr) {
-    return failed ? fmt::format("find-max: no rate held, down to {:g}/s ({}){}", failed->measured.target_rate,
+    return failed ? fmt::format("find-max: no rate held, down to {}/s ({}){}", format_rate(failed->measured.target_rate),
                                 verdict_name(failed->verdict), unfinished)
                   : fmt::format("find-max: no step ended{}", unfinished);
   }
-  info("find-max: the highest rate that held is {:g}/s (achieved {:.1f}/s, p99 {:.2f} ms within the SLO of {}){}",
-       best->measured.target_rate, best->measured.achieved_rate(), to_ms(best->measured.latency.percentile(0.99)),
+  info("find-max: the highest rate that held is {}/s (achieved {}/s, p99 {:.2f} ms within the SLO of {}){}",
+       format_rate(best->measured.target_rate), format_grouped(best->measured.achieved_rate(), 1), to_ms(best->measured.latency.percentile(0.99)),
        format_duration(m_settings.slo_p99), unfinished);
   if (failed != nullptr) {
-    info("find-max: {:g}/s did not hold ({}: achieved {:.1f}/s, p99 {:.2f} ms)", failed->measured.target_rate,
-         verdict_name(failed->verdict), failed->measured.achieved_rate(),
+    info("find-max: {}/s did not hold ({}: achieved {}/s, p99 {:.2f} ms)", format_rate(failed->measured.target_rate),
+         verdict_name(failed->verdict), format_grouped(failed->measured.achieved_rate(), 1),
          to_ms(failed->measured.latency.percentile(0.99)));
   }
   return "";

@@ -9,6 +9,7 @@
 #include "core/duration.hpp"
 #include "core/error.hpp"
 #include "core/summary.hpp"
+#include "core/number_format.hpp"
 
 namespace shop {
 
@@ -38,10 +39,10 @@ std::string format_interval_line(const IntervalRecord& record) {
     if (!record.step_verdict.empty()) step += " " + record.step_verdict;
   }
   return fmt::format(
-      "[ {:.1f}s ] target {} achieved {:.1f}/s ({} events) latency p50 {:.2f} ms p99 {:.2f} ms max {:.2f} ms errors {} "
+      "[ {:.1f}s ] target {} achieved {}/s ({} events) latency p50 {:.2f} ms p99 {:.2f} ms max {:.2f} ms errors {} "
       "lag {:.0f} ms reconnects {}{}",
-      record.elapsed_s, record.target_rate ? fmt::format("{:.1f}/s", *record.target_rate) : std::string("max"),
-      record.achieved_rate, record.events, to_ms(record.latency.percentile(0.5)), to_ms(record.latency.percentile(0.99)),
+      record.elapsed_s, record.target_rate ? format_grouped(*record.target_rate, 1) + "/s" : std::string("max"),
+      format_grouped(record.achieved_rate, 1), format_grouped(record.events), to_ms(record.latency.percentile(0.5)), to_ms(record.latency.percentile(0.99)),
       to_ms(record.latency.max()), record.errors, record.lag_ms, record.reconnects, step);
 }
 

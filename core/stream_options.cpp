@@ -8,6 +8,7 @@
 #include "core/duration.hpp"
 #include "core/pacing.hpp"
 #include "core/error.hpp"
+#include "core/number_format.hpp"
 
 namespace shop {
 
@@ -57,12 +58,12 @@ void add_stream_options(CLI::App& app, StreamOptions& options, std::string_view 
 }
 
 std::string StreamSettings::rate_text() const {
-  if (find_max) return fmt::format("find-max from {:g}/s", find_max->start_rate);
+  if (find_max) return fmt::format("find-max from {}/s", format_rate(find_max->start_rate));
   if (!stages.empty()) {
-    return fmt::format("staged, {:.4g}/s on average over {} (--stages {}{})", target_rate, format_duration(duration),
-                       stages_spec, start_rate > 0 ? fmt::format(" from {:g}/s", start_rate) : std::string());
+    return fmt::format("staged, {}/s on average over {} (--stages {}{})", format_rate(target_rate), format_duration(duration),
+                       stages_spec, start_rate > 0 ? fmt::format(" from {}/s", format_rate(start_rate)) : std::string());
   }
-  return target_rate > 0 ? fmt::format("{:g}/s", target_rate) : std::string("max");
+  return target_rate > 0 ? format_rate(target_rate) + "/s" : std::string("max");
 }
 
 namespace {

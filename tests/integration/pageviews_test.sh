@@ -249,13 +249,13 @@ find_max() {
     "$(grep '^find-max: step' "$WORK_DIR/err-2" | sed 's/: achieved.*//')"
   expect_eq "... three of them" 3 "$(grep -c '^find-max: step' "$WORK_DIR/err-2")"
   expect_match "... doubling the shared rate" \
-    "step 1 at 1000/s held.*step 2 at 2000/s held.*step 3 at 4000/s held" "$(tr '\n' ' ' <"$WORK_DIR/err-1")"
+    "step 1 at 1,000/s held.*step 2 at 2,000/s held.*step 3 at 4,000/s held" "$(tr '\n' ' ' <"$WORK_DIR/err-1")"
   for k in 1 2; do
     expect_eq "instance $k/2: the highest rate that held, of the shared load" 4000 \
       "$(json_number "$WORK_DIR/summary-$k.json" find_max_rate)"
   done
   expect_match "the search was cut short by --duration, and says so" \
-    "the highest rate that held is 4000/s .*\(the search stopped after 3 step\(s\)" "$(cat "$WORK_DIR/err-1")"
+    "the highest rate that held is 4,000/s .*\(the search stopped after 3 step\(s\)" "$(cat "$WORK_DIR/err-1")"
   local sent=$(($(json_number "$WORK_DIR/summary-1.json" sent) + $(json_number "$WORK_DIR/summary-2.json" sent)))
   expect_eq "every page view sent is in the topic" "$sent" \
     "$(kcat -C -b "$KAFKA_BROKERS" -t "$topic" -o beginning -e -q | wc -l | tr -d ' ')"

@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "core/number_format.hpp"
 #include "mysql_test_support.hpp"
 
 namespace {
@@ -226,7 +227,8 @@ TEST_F(PurchasesTest, Alone_FindMaxIsWithinAQuarterOfFlatOut) {
   size_t step_lines = 0;
   for (size_t at = 0; (at = found.err.find("find-max: step ", at)) != std::string::npos; ++at) ++step_lines;
   EXPECT_EQ(step_lines, steps) << found.err;
-  EXPECT_NE(found.err.find(fmt::format("find-max: the highest rate that held is {:g}/s", found_rate)), std::string::npos)
+  EXPECT_NE(found.err.find(fmt::format("find-max: the highest rate that held is {}/s", shop::format_rate(found_rate))),
+            std::string::npos)
       << found.err;
   const std::string jsonl = read_file(report);
   size_t verdicts = 0;

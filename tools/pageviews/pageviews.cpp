@@ -19,6 +19,7 @@
 #include "core/signals.hpp"
 #include "core/status_line.hpp"
 #include "core/summary.hpp"
+#include "core/number_format.hpp"
 #include "pageview.hpp"
 #include "producer.hpp"
 
@@ -236,16 +237,17 @@ class PageviewRun {
     // full), not only the lag of the last send.
     const auto behind = m_send_end != Clock::time_point{} ? nanoseconds::zero() : m_pacer.behind(now - m_start);
     if (!m_producer) {
-      m_status.update(fmt::format("{:.0f} views/s, written {}, lag {:.0f} ms", rate, m_written,
+      m_status.update(fmt::format("{} views/s, written {}, lag {:.0f} ms", format_grouped(rate), format_grouped(m_written),
                                   to_ms(std::max(behind, m_last_lag))),
                       now);
       return;
     }
     const auto& stats = m_producer->stats();
     std::string line = fmt::format(
-        "{:.0f} views/s, sent {}, delivered {}, failed {}, in queue {}, lag {:.0f} ms, delivery p50 {:.1f} ms "
+        "{} views/s, sent {}, delivered {}, failed {}, in queue {}, lag {:.0f} ms, delivery p50 {:.1f} ms "
         "p99 {:.1f} ms",
-        rate, sent(), stats.delivered, stats.failed, m_producer->in_queue(), to_ms(std::max(behind, m_last_lag)),
+        format_grouped(rate), format_grouped(sent()), format_grouped(stats.delivered), format_grouped(stats.failed),
+        format_grouped(static_cast<uint64_t>(m_producer->in_queue())), to_ms(std::max(behind, m_last_lag)),
         to_ms(stats.latency.percentile(0.5)), to_ms(stats.latency.percentile(0.99)));
     if (m_send_end != Clock::time_point{}) line += ", flushing";
     if (m_producer->brokers_down()) line += ", brokers unreachable";
@@ -273,7 +275,8 @@ class PageviewRun {
         .set("lag_ms_last", to_ms(m_last_lag))
         .set("instance", m_settings.stream.instance.to_string());
 
-    info("{} page views in {:.2f} s ({:.1f}/s, target {}) to {}", sent_count, seconds, achieved, target, destination);
+    info("{} page views in {:.2f} s ({}/s, target {}) to {}", format_grouped(sent_count), seconds, format_grouped(achieved, 1),
+         target, destination);
     std::string failure;
     if (m_producer) {
       const auto& stats = m_producer->stats();

@@ -22,6 +22,7 @@
 #include "core/signals.hpp"
 #include "core/status_line.hpp"
 #include "core/summary.hpp"
+#include "core/number_format.hpp"
 #include "purchase.hpp"
 #include "writer.hpp"
 
@@ -275,8 +276,9 @@ class PurchaseRun {
       // when MySQL cannot keep up), not just the lag of the last commit.
       const auto behind = m_pacer.behind(now - m_start);
       std::string line = fmt::format(
-          "{:.1f} purchases/s, committed {}, out of stock {}, abandoned {}, commit p50 {:.1f} ms p99 {:.1f} ms, lag {:.0f} ms",
-          rate, t.outcome.rows, t.outcome.out_of_stock, t.outcome.abandoned, to_ms(t.latency.percentile(0.5)),
+          "{} purchases/s, committed {}, out of stock {}, abandoned {}, commit p50 {:.1f} ms p99 {:.1f} ms, lag {:.0f} ms",
+          format_grouped(rate, 1), format_grouped(t.outcome.rows), format_grouped(t.outcome.out_of_stock),
+          format_grouped(t.outcome.abandoned), to_ms(t.latency.percentile(0.5)),
           to_ms(t.latency.percentile(0.99)), to_ms(std::max(behind, t.last_lag)));
       if (t.down_for) line += fmt::format(", reconnecting (down {:.1f} s)", to_seconds(*t.down_for));
       status.update(line, now);
@@ -294,10 +296,11 @@ class PurchaseRun {
     const double achieved = seconds > 0 ? static_cast<double>(purchases) / seconds : 0;
     const auto& url = m_settings.url;
 
-    info("{} purchases in {:.2f} s ({:.1f}/s, target {}) into {}", purchases, seconds, achieved,
+    info("{} purchases in {:.2f} s ({}/s, target {}) into {}", format_grouped(purchases), seconds, format_grouped(achieved, 1),
          m_settings.stream.rate_text(), url.masked());
     info("  committed {} ({} completed, {} abandoned carts), {} out of stock, {} units sold, {} transactions",
-         t.outcome.rows, t.outcome.completed, t.outcome.abandoned, t.outcome.out_of_stock, t.outcome.quantity_sold,
+         format_grouped(t.outcome.rows), format_grouped(t.outcome.completed), format_grouped(t.outcome.abandoned),
+         format_grouped(t.outcome.out_of_stock), format_grouped(t.outcome.quantity_sold),
          t.transactions);
     info("  commit latency p50 {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms; schedule lag max {:.0f} ms",
          to_ms(t.latency.percentile(0.5)), to_ms(t.latency.percentile(0.99)), to_ms(t.latency.max()), to_ms(t.max_lag));
