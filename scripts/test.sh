@@ -22,7 +22,7 @@ readonly PACKAGES=(
   libcli11-dev libfmt-dev librdkafka-dev libmysqlcppconn-dev libpq-dev
   libsimdjson-dev libgtest-dev libncurses-dev libmimalloc-dev libboost-dev libjs-chart.js
   mariadb-server mariadb-client postgresql postgresql-client kcat tmux
-  docker-compose shellcheck chromium gnuplot-nox openssl
+  docker-compose shellcheck chromium gnuplot-nox openssl jq
 )
 
 missing=()
