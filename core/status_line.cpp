@@ -1,5 +1,6 @@
 #include "core/status_line.hpp"
 
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <string>
@@ -8,6 +9,36 @@
 #include "core/output.hpp"
 
 namespace shop {
+
+namespace {
+
+bool continuation_byte(char byte) { return (static_cast<unsigned char>(byte) & 0xC0) == 0x80; }
+
+// The terminal's width, or 0 when stderr is not one or does not say.
+size_t terminal_columns() {
+  winsize size{};
+  if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &size) != 0) return 0;
+  return size.ws_col;
+}
+
+}  // namespace
+
+std::string clip_to_columns(std::string_view text, size_t columns) {
+  size_t characters = 0;
+  for (char byte : text) characters += continuation_byte(byte) ? 0U : 1U;
+  if (characters <= columns) return std::string(text);
+  if (columns == 0) return {};
+  // Keep columns - 1 characters, then the ellipsis.
+  size_t kept = 0;
+  size_t end = 0;
+  for (; end < text.size(); ++end) {
+    if (!continuation_byte(text[end])) {
+      if (kept == columns - 1) break;
+      ++kept;
+    }
+  }
+  return std::string(text.substr(0, end)) + "\u2026";
+}
 
 StatusLine::StatusLine(bool progress_flag, std::chrono::milliseconds interval)
     : m_enabled(false),
@@ -29,7 +60,9 @@ void StatusLine::update(std::string_view text, std::chrono::steady_clock::time_p
   if (m_terminal) {
     // Carriage return + erase line: redraw in place.
     std::string line = "\r\x1b[K";
-    line += text;
+    // One column short of the width: writing the last column makes some terminals wrap.
+    const size_t columns = terminal_columns();
+    line += columns > 1 ? clip_to_columns(text, columns - 1) : std::string(text);
     try {
       write_all(STDERR_FILENO, line);
     } catch (...) {  // NOLINT(bugprone-empty-catch): a failing stderr must not stop the work

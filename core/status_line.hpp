@@ -2,9 +2,15 @@
 // The one-line live status on stderr, about once a second (DESIGN.md "Conventions"):
 // redrawn in place on a terminal, one plain line per update otherwise (with --progress).
 #include <chrono>
+#include <string>
 #include <string_view>
 
 namespace shop {
+
+// The longest prefix of `text` that fits in `columns` terminal columns, counting each
+// UTF-8 character as one column and never splitting one; with no room left the last
+// column is "…" (one column), so a clipped line shows it was clipped.
+[[nodiscard]] std::string clip_to_columns(std::string_view text, size_t columns);
 
 class StatusLine {
  public:
@@ -18,6 +24,9 @@ class StatusLine {
   // True when enabled and at least one interval passed since the last update; callers
   // build the (possibly costly) text only then.
   [[nodiscard]] bool due(std::chrono::steady_clock::time_point now) const noexcept;
+  // On a terminal the line is clipped to one column less than its width, read at each
+  // update so it follows resizes: a line that wrapped would leave its first part on the
+  // screen at every redraw.
   void update(std::string_view text, std::chrono::steady_clock::time_point now);
   // Erases the line on a terminal so the final summary starts on a clean line.
   void clear();
