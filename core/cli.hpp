@@ -23,8 +23,14 @@ struct ReportOptions {
 // Sets the global verbosity from -q/-v (run(const Options&) calls it, so tests that
 // build Options directly get the same behaviour as the command line).
 void apply_verbosity(const ReportOptions& options);
-// Adds -q/--quiet and -v/--verbose.
-void add_verbosity_flags(CLI::App& app, ReportOptions& options);
+// Adds -q/--quiet and -v/--verbose; with short_verbose false, --verbose only (shop-mzsql's
+// -v is psql's -v NAME=VALUE).
+void add_verbosity_flags(CLI::App& app, ReportOptions& options, bool short_verbose = true);
+
+// The option of `app` nearest to `unknown` ("--rat" -> "--rate", "--dur" -> "--duration"),
+// or "" when none is near: for "did you mean" in the error for an unknown option.
+[[nodiscard]] std::string suggest_option(const CLI::App& app, std::string_view unknown);
+
 // Adds -q, -v, --progress and --summary-json.
 void add_report_options(CLI::App& app, ReportOptions& options);
 

@@ -51,6 +51,31 @@ std::optional<GivenOption> given_option(const PQconninfoOption* parsed, std::str
 
 }  // namespace
 
+bool looks_like_postgres_conninfo(std::string_view text) {
+  // psql's rule (doc/src/sgml/ref/psql-ref.sgml, "dbname": "If this parameter contains an
+  // = sign or starts with a valid URI prefix (postgresql:// or postgres://), it is treated
+  // as a conninfo string").
+  return text.starts_with("postgres://") || text.starts_with("postgresql://") || text.find('=') != std::string_view::npos;
+}
+
+void check_postgres_conninfo(std::string_view conninfo, std::string_view source) {
+  if (conninfo.empty()) return;  // libpq's PG* variables and defaults
+  if (!looks_like_postgres_conninfo(conninfo)) {
+    throw UsageError(fmt::format(
+        "{}: '{}' is not a connection string: expected postgres://user@host:port/database or "
+        "key=value pairs ('host=... port=... dbname=...')",
+        source, mask_password(conninfo)));
+  }
+  char* message = nullptr;
+  std::unique_ptr<PQconninfoOption, ConninfoOptionsDeleter> parsed(PQconninfoParse(std::string(conninfo).c_str(), &message));
+  if (!parsed) {
+    std::string reason = message != nullptr ? connection_failure_text(message) : std::string("out of memory");
+    PQfreemem(message);
+    // libpq quotes the text it could not read, which may hold the password.
+    throw UsageError(fmt::format("{}: {} ({})", source, mask_password(reason), mask_password(conninfo)));
+  }
+}
+
 void check_postgres_tls_files(const std::string& conninfo, const Environment& env) {
   std::unique_ptr<PQconninfoOption, ConninfoOptionsDeleter> parsed;
   if (!conninfo.empty()) {

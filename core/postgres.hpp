@@ -43,6 +43,16 @@ using PgResult = std::unique_ptr<PGresult, PgResultDeleter>;
 // client certificate sent) and give two lines for a missing sslrootcert.
 // sslrootcert=system needs libpq 16: a UsageError saying so with an older libpq.
 // A conninfo libpq cannot parse is left to connect_postgres' error.
+// A connection string checked before connecting, as psql reads one: a URI
+// (postgres:// or postgresql://) or key=value pairs, parsed by libpq's own
+// PQconninfoParse. Anything else (e.g. "127.0.0.1:5432/db", which libpq would take as a
+// database name and then try a Unix socket) is refused: UsageError naming `source`
+// (--url, DATABASE_URL, ...), the password masked.
+void check_postgres_conninfo(std::string_view conninfo, std::string_view source);
+// True when `text` is a connection string by psql's rule for its first argument: it
+// starts with postgres:// or postgresql://, or holds an '='.
+[[nodiscard]] bool looks_like_postgres_conninfo(std::string_view text);
+
 void check_postgres_tls_files(const std::string& conninfo, const Environment& env = process_environment());
 
 // libpq's connection failure message on one line: the first line, and each further

@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include "core/error.hpp"
+#include "core/postgres.hpp"
 
 namespace shop {
 
@@ -88,8 +89,14 @@ Setting resolve_kafka_brokers(std::string_view flag, const Environment& env) {
 }
 
 Setting resolve_postgres_url(std::string_view flag, const Environment& env) {
-  if (!flag.empty()) return {std::string(flag), "--url"};
-  if (auto url = env("DATABASE_URL")) return {*url, "DATABASE_URL"};
+  if (!flag.empty()) {
+    check_postgres_conninfo(flag, "--url");
+    return {std::string(flag), "--url"};
+  }
+  if (auto url = env("DATABASE_URL")) {
+    check_postgres_conninfo(*url, "DATABASE_URL");
+    return {*url, "DATABASE_URL"};
+  }
   for (const char* name : {"PGHOST", "PGHOSTADDR", "PGPORT", "PGUSER", "PGDATABASE", "PGSERVICE"}) {
     // libpq reads these itself from an empty conninfo string.
     if (env(name)) return {"", "PG* environment"};

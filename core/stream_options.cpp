@@ -14,14 +14,14 @@ namespace shop {
 
 void add_stream_options(CLI::App& app, StreamOptions& options, std::string_view events) {
   const char first = static_cast<char>(std::toupper(static_cast<unsigned char>(events.front())));
-  app.add_option("--rate", options.rate,
+  app.add_option("-R,--rate", options.rate,
                  fmt::format("{}{} per second (all instances together), or max", first, events.substr(1)))
       ->each([&options](const std::string&) { options.rate_given = true; })
       ->type_name("R");
   app.add_option("--count", options.count, fmt::format("Stop after N {} (0: no limit)", events))
       ->transform(whole_number())
       ->type_name("N");
-  app.add_option("--duration", options.duration, "Stop after this long, e.g. 90s, 5m (default: no limit)")
+  app.add_option("-T,--duration", options.duration, "Stop after this long, e.g. 90s, 5m (default: no limit)")
       ->type_name("D");
   app.add_option("--day-length", options.day_length,
                  "Modulate the rate by a daily curve with this period, e.g. 10m (default: flat)")

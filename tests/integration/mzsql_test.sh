@@ -138,7 +138,7 @@ a\tb	\N' "$(cat "$WORK_DIR/out")"
   echo "INSERT INTO notes VALUES (200, 'first');" >"$WORK_DIR/dir/10_a.sql"
   echo "INSERT INTO notes VALUES (202, 'not sql');" >"$WORK_DIR/dir/30_c.txt"
   echo "INSERT INTO notes VALUES (203, 'subdirectory');" >"$WORK_DIR/dir/sub/40_d.sql"
-  mzsql --url "$url" -v "$WORK_DIR/dir"
+  mzsql --url "$url" --verbose "$WORK_DIR/dir"
   expect_eq "a directory applies" 0 "$status"
   expect_eq "its *.sql files only, in name order" "200|first
 201|second" "$(query 'SELECT id, body FROM notes WHERE id >= 200 ORDER BY id')"

@@ -46,7 +46,7 @@ Settings validate(const Options& options, const Environment& env) {
                               return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
                             });
     if (equals == std::string::npos || !valid_name) {
-      throw UsageError(fmt::format("--var: expected NAME=VALUE with NAME made of letters, digits and _, got '{}'",
+      throw UsageError(fmt::format("-v/--var: expected NAME=VALUE with NAME made of letters, digits and _, got '{}'",
                                    is_secret_variable(name) ? name + "=****" : assignment));
     }
     settings.variables[name] = assignment.substr(equals + 1);
@@ -436,14 +436,15 @@ class Runner {
 
 void add_options(CLI::App& app, Options& options) {
   app.add_option("inputs", options.inputs,
-                 "SQL files, directories (their *.sql in name order) or - for stdin, applied in order")
+                 "SQL files, directories (their *.sql in name order) or - for stdin, applied in order; a first "
+                 "argument that is a connection string (postgres://... or key=value, as psql takes it) is --url")
       ->type_name("FILE|DIR|-");
   app.add_option("-c,--command", options.commands, "SQL to run after the inputs (repeatable)")
       ->type_name("SQL")
       ->default_str("")
       ->allow_extra_args(false);
   add_postgres_url_option(app, options.url);
-  app.add_option("--var", options.variables, "Fill ${NAME} and ${NAME:-default} (else from the environment)")
+  app.add_option("-v,--var", options.variables, "Fill ${NAME} and ${NAME:-default} (else from the environment)")
       ->type_name("NAME=VALUE")
       ->default_str("")
       ->allow_extra_args(false);
@@ -452,21 +453,36 @@ void add_options(CLI::App& app, Options& options) {
       ->type_name("FORMAT");
   app.add_flag("--dry-run", options.dry_run, "Print the statements after substitution; do not connect");
   app.add_flag("--continue", options.keep_going, "Go on after a failed statement (still exit 1 at the end)");
-  add_verbosity_flags(app, options.report);
+  add_verbosity_flags(app, options.report, /*short_verbose=*/false);  // -v is psql's -v NAME=VALUE
   app.add_flag("--progress", options.report.progress,
                "Show the --wait status line even when stderr is not a terminal");
   app.footer(
-      "Statements are split as the server's lexer does (quotes, E'' strings, \"identifiers\", $$ bodies, -- and\n"
-      "nested /* */ comments). Variables whose names hold PASSWORD, SECRET, TOKEN or KEY are secrets: never\n"
-      "printed (**** in --dry-run and errors). Errors read file:line:col: error: ..., with the line and a caret.\n"
+      "Statements are split as the server's lexer does (quotes, E'' strings, \"identifiers\", $$ bodies,\n"
+      "-- and nested /* */ comments). Variables whose names hold PASSWORD, SECRET, TOKEN or KEY are\n"
+      "secrets: never printed (**** in --dry-run and errors). Errors read file:line:col: error: ..., with\n"
+      "the line and a caret.\n"
       "Directives: '-- shop-mzsql: skip if <query>' skips the next statement when the query returns a row;\n"
-      "'-- shop-mzsql: if ${NAME} = WORD | in (WORD, ...) | is set | is not set' keeps it only when the test holds\n"
-      "(words in any case; a value none of a file's tests name is refused before connecting).");
+      "'-- shop-mzsql: if ${NAME} = WORD | in (WORD, ...) | is set | is not set' keeps it only when the\n"
+      "test holds (words in any case; a value none of a file's tests name is refused before connecting).");
 }
 
-int run(const Options& options, const Environment& env) {
+// psql's habit: `shop-mzsql postgres://... file.sql` (or 'host=... dbname=...') takes
+// the first argument as the connection string.
+Options with_connection_argument(Options options) {
+  if (options.inputs.empty() || !looks_like_postgres_conninfo(options.inputs.front())) return options;
+  if (!options.url.empty()) {
+    throw UsageError(fmt::format("two connection strings: --url and the first argument '{}'; give one",
+                                 mask_password(options.inputs.front())));
+  }
+  options.url = std::move(options.inputs.front());
+  options.inputs.erase(options.inputs.begin());
+  return options;
+}
+
+int run(const Options& given, const Environment& env) {
   install_signal_handlers();
-  apply_verbosity(options.report);
+  apply_verbosity(given.report);
+  const Options options = with_connection_argument(given);
   Settings settings = validate(options, env);
   return Runner(options, std::move(settings), env).execute();
 }

@@ -341,7 +341,7 @@ class PageviewRun {
 }  // namespace
 
 void add_options(CLI::App& app, Options& options) {
-  app.add_option("--topic", options.topic, "Kafka topic")->type_name("NAME");
+  app.add_option("-t,--topic", options.topic, "Kafka topic")->type_name("NAME");
   add_stream_options(app, options.stream, "page views");
   app.add_option("--users", options.users, "Users in the catalog (ids 1..N, as shop-seed creates them)")
       ->transform(whole_number())
@@ -353,7 +353,7 @@ void add_options(CLI::App& app, Options& options) {
       ->type_name("N");
   app.add_option("--product-share", options.product_share, "Share of views that are product pages (the rest: profiles)")
       ->type_name("0..1");
-  app.add_option("--brokers", options.brokers,
+  app.add_option("-b,--brokers", options.brokers,
                  fmt::format("Kafka bootstrap brokers (default: bootstrap.servers from -F/-X, else $KAFKA_BROKERS, "
                              "else {})",
                              k_default_kafka_brokers))
@@ -382,8 +382,8 @@ void add_options(CLI::App& app, Options& options) {
   app.footer(
       "Events: key = user id, value = {\"user_id\": N, \"url\": \"/products/N\" or \"/profiles/N\", \"channel\": ...,\n"
       "\"received_at\": epoch seconds}. Items by popularity (the model shop-purchases shares).\n"
-      "Producer defaults, before -F and -X: enable.idempotence=true, acks=all, reconnect.backoff.max.ms=1000,\n"
-      "client.id=shop-pageviews. Every message is delivered or reported failed (then exit 1); a full local\n"
+      "Producer defaults, before -F and -X: enable.idempotence=true, acks=all,\n"
+      "reconnect.backoff.max.ms=1000, client.id=shop-pageviews. Every message is delivered or reported failed (then exit 1); a full local\n"
       "queue waits, never drops.");
 }
 

@@ -363,7 +363,7 @@ class PurchaseRun {
 
 void add_options(CLI::App& app, Options& options) {
   add_stream_options(app, options.stream, "purchases");
-  app.add_option("--connections", options.connections, "Connections writing in parallel")
+  app.add_option("-c,--connections", options.connections, "Connections writing in parallel")
       ->transform(whole_number())
       ->check(CLI::Range(1u, 256u))
       ->type_name("N");
@@ -376,8 +376,9 @@ void add_options(CLI::App& app, Options& options) {
   add_report_options(app, options.report);
   app.footer(
       "Each purchase: a user (VIPs buy more), an item by popularity x conversion propensity, quantity 1-5,\n"
-      "about 90% completed (stock decremented in the same transaction; not sold when short of stock) and 10%\n"
-      "abandoned carts. Pacing follows an absolute schedule; the status line shows lag when MySQL falls behind.");
+      "about 90% completed (stock decremented in the same transaction; not sold when short of stock) and\n"
+      "10% abandoned carts.\n"
+      "Pacing follows an absolute schedule; the status line shows lag when MySQL falls behind.");
 }
 
 int run(const Options& options, const Environment& env) {

@@ -308,11 +308,11 @@ void add_options(CLI::App& app, Options& options) {
   add_mysql_option(app, options.mysql_url);
   add_report_options(app, options.report);
   app.footer(
-      "Reads shop-watch --format jsonl output of the low-stock view on stdin (rows with item_id, and stock):\n"
+      "Reads shop-watch --format jsonl output of the low-stock view on stdin (rows with item_id and stock):\n"
       "  shop-watch --format jsonl low_stock_alerts | shop-restock\n"
       "Each item entering the view gets one warehouse order (none while one is open, also across restarts),\n"
-      "delivered after --lead-time: stock up and the order 'delivered' in one transaction. At the end of the\n"
-      "input it waits for its open deliveries; SIGINT leaves them in MySQL, resumed by the next run.");
+      "delivered after --lead-time: stock up and the order 'delivered' in one transaction. At the end of\n"
+      "the input it waits for its open deliveries; SIGINT leaves them in MySQL, resumed by the next run.");
 }
 
 int run(const Options& options, int input_fd, const Environment& env) {

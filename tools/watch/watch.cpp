@@ -186,9 +186,9 @@ void add_options(CLI::App& app, Options& options) {
       ->group("");
   add_verbosity_flags(app, options.report);
   app.footer(
-      "changes: timestamp, +N/-N (with --key: upsert/delete), then the columns, tab-separated (\\N for NULL).\n"
-      "jsonl: {\"ts\": ..., \"diff\": 1, \"row\": {...}}; with --key {\"ts\": ..., \"state\": \"upsert\", \"key\": {...}, "
-      "\"value\": {...}}.\n"
+      "changes: timestamp, +N/-N (with --key: upsert/delete), then the columns, tab-separated (\\N: NULL).\n"
+      "jsonl: {\"ts\": ..., \"diff\": 1, \"row\": {...}};\n"
+      "  with --key {\"ts\": ..., \"state\": \"upsert\", \"key\": {...}, \"value\": {...}}.\n"
       "In the table, + marks an inserted row, ~ an updated one, - a removed one, for a moment. q quits.");
 }
 
