@@ -15,34 +15,9 @@ set -euo pipefail
 readonly PROG=test.sh
 cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.."
 
-# Build tools, libraries (README.md says why each is there), and the real servers and
-# clients the integration tests run against.
-readonly PACKAGES=(
-  cmake ninja-build g++ pkg-config clang libclang-rt-14-dev
-  libcli11-dev libfmt-dev librdkafka-dev libmysqlcppconn-dev libpq-dev
-  libsimdjson-dev libgtest-dev libncurses-dev libmimalloc-dev libboost-dev libjs-chart.js
-  mariadb-server mariadb-client postgresql postgresql-client kcat tmux
-  docker-compose shellcheck chromium gnuplot-nox openssl jq
-)
-
-missing=()
-for package in "${PACKAGES[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
-    missing+=("$package")
-  fi
-done
-
-if ((${#missing[@]} > 0)); then
-  install_command="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
-  if [[ $(id -u) -ne 0 ]]; then
-    printf '%s: error: missing Debian packages: %s\n' "$PROG" "${missing[*]}" >&2
-    printf '%s: run as root:\n  %s\n' "$PROG" "$install_command" >&2
-    exit 1
-  fi
-  printf '%s: installing %s\n' "$PROG" "${missing[*]}" >&2
-  apt-get update -q
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
+# The Debian packages of the build, the local servers and the tests: one list
+# (scripts/debian-packages.txt), installed by scripts/install-deps.sh when missing.
+scripts/install-deps.sh test
 
 # Node.js and npm drive the browser test (tests/browser: playwright-core with Debian's
 # chromium). Debian's packages when the machine has no node of its own.

@@ -9,25 +9,30 @@
 source "$(dirname -- "${BASH_SOURCE[0]}")/harness/lib.sh"
 
 readonly MZSQL=${1:?usage: materialize_views_test.sh SHOP_MZSQL}
-readonly HERE=$HARNESS_DIR/..
-readonly SQL_DIR=$REPO_ROOT/sql/materialize
 [[ -n ${DATABASE_URL:-} ]] || die "DATABASE_URL is not set (is the postgres fixture running?)"
 
+# The database, its source stand-ins and the rewritten views come from
+# scripts/local-views.sh, README's way to see the views without Materialize; it runs
+# twice to show a second run starts afresh.
 db=materialize_views_$$
-url=postgres://postgres@127.0.0.1:$(url_port "$DATABASE_URL")/$db
 export PGTZ=UTC
 admin() { PGCONNECT_TIMEOUT=5 psql -X -q -v ON_ERROR_STOP=1 -At "$DATABASE_URL" -c "$1"; }
-admin "DROP DATABASE IF EXISTS $db"
-admin "CREATE DATABASE $db"
 on_exit admin "DROP DATABASE IF EXISTS $db"
-
-"$MZSQL" --dry-run --var LOW_STOCK_THRESHOLD=100 \
-  "$SQL_DIR/02_mysql_sources.sql" "$SQL_DIR/03_pageviews.sql" "$SQL_DIR/04_views.sql" \
-  >"$WORK_DIR/views.mz.sql" || die "shop-mzsql --dry-run failed"
-"$HERE/materialize/rewrite_for_postgres.sh" <"$WORK_DIR/views.mz.sql" >"$WORK_DIR/views.pg.sql" ||
-  die "the rewrite failed"
-expect_ok "the source stand-ins load" "$MZSQL" -q --url "$url" "$HERE/materialize/source_tables.sql"
-expect_ok "PostgreSQL accepts every rewritten view" "$MZSQL" -q --url "$url" "$WORK_DIR/views.pg.sql"
+local_views() { SHOP_MZSQL=$MZSQL LOW_STOCK_THRESHOLD=100 "$REPO_ROOT/scripts/local-views.sh" "$db" 2>"$WORK_DIR/local-views.err"; }
+exports=$(local_views) || die "scripts/local-views.sh failed: $(cat "$WORK_DIR/local-views.err")"
+expect_eq "local-views.sh prints the views' URL for eval" \
+  "export SHOP_VIEWS_URL='postgres://postgres@127.0.0.1:$(url_port "$DATABASE_URL")/$db'" "$exports"
+eval "$exports"
+url=$SHOP_VIEWS_URL
+PGCONNECT_TIMEOUT=5 psql -X -q -v ON_ERROR_STOP=1 "$url" -c "UPDATE mysql_items SET inventory = 1 WHERE id = 1"
+expect_ok "local-views.sh runs again (a fresh database, not 'relation already exists')" local_views
+expect_eq "  ... with the fixed data again" "500" \
+  "$(PGCONNECT_TIMEOUT=5 psql -X -At "$url" -c "SELECT inventory FROM mysql_items WHERE id = 1")"
+STATUS=0
+ERR=$(DATABASE_URL=postgres://u:hunter2@127.0.0.1:1/x "$REPO_ROOT/scripts/local-views.sh" 2>&1) || STATUS=$?
+expect_eq "a DATABASE_URL with a password is refused, not echoed" \
+  "1 local-views.sh: error: DATABASE_URL holds a password: give it in PGPASSWORD or ~/.pgpass instead (it would be printed)" \
+  "$STATUS $ERR"
 expect_eq "every view of 02_ to 04_ was created" \
   "category_sales conversion_funnel conversion_funnel_overall inventory_status item_orders item_orders_last_hour item_page_views item_sales item_summary item_units_last_hour items low_stock_alerts order_trends_by_hour order_trends_by_minute pageviews pageviews_by_channel purchases recent_pageviews top_items users warehouse_order_status warehouse_orders warehouse_orders_summary" \
   "$(PGCONNECT_TIMEOUT=5 psql -X -At "$url" -c "SELECT string_agg(viewname, ' ' ORDER BY viewname) FROM pg_views WHERE schemaname = 'public'")"

@@ -63,6 +63,7 @@ for flag in '-c,--connections' '-R,--rate' '-T,--duration'; do
 done
 
 # shop-mzsql: psql's -v NAME=VALUE and a connection string as the first argument.
+# shellcheck disable=SC2016 # ${...} is shop-mzsql's variable, literally
 out=$("$BIN/shop-mzsql" --dry-run -v LOW_STOCK_THRESHOLD=50 -c 'SELECT ${LOW_STOCK_THRESHOLD}') ||
   not_ok "shop-mzsql -v NAME=VALUE failed"
 expect_match "shop-mzsql -v NAME=VALUE fills the variable, as psql -v" 'SELECT 50;' "$out"
