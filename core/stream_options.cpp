@@ -66,6 +66,21 @@ std::string StreamSettings::rate_text() const {
   return target_rate > 0 ? format_rate(target_rate) + "/s" : std::string("max");
 }
 
+void StreamSettings::set_rate_fields(Summary& summary) const {
+  if (find_max) {
+    summary.set("rate_plan", std::string("find-max")).set("find_max_start_rate", find_max->start_rate);
+  } else if (!stages.empty()) {
+    summary.set("rate_plan", std::string("stages"))
+        .set("stages", stages_spec)
+        .set("start_rate", start_rate)
+        .set("mean_target_rate", target_rate);
+  } else if (target_rate > 0) {
+    summary.set("rate_plan", std::string("flat")).set("target_rate", target_rate);
+  } else {
+    summary.set("rate_plan", std::string("max"));
+  }
+}
+
 namespace {
 
 FindMaxSettings parse_find_max(const StreamOptions& options, const Instance& instance) {

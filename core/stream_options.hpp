@@ -14,6 +14,7 @@
 #include "core/find_max.hpp"
 #include "core/instance.hpp"
 #include "core/pacing.hpp"
+#include "core/summary.hpp"
 
 namespace shop {
 
@@ -60,6 +61,11 @@ struct StreamSettings {
   [[nodiscard]] Pacer make_pacer() const { return Pacer(make_schedule(), count, duration); }
   // "20/s" or "max", for messages.
   [[nodiscard]] std::string rate_text() const;
+  // The summary's rate fields, each named for what it is: "rate_plan" (flat, max, stages
+  // or find-max), then "target_rate" for a flat rate only, "mean_target_rate" and
+  // "start_rate" for stages, "find_max_start_rate" for a search (whose result is
+  // "find_max_rate"). A staged run's mean or a search's first step is no target.
+  void set_rate_fields(Summary& summary) const;
 };
 
 // Checks and converts; every problem is a UsageError naming its flag.

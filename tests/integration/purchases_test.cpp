@@ -113,6 +113,36 @@ TEST_F(PurchasesTest, DrainedItemsAreNotSoldAndStockNeverGoesNegative) {
   EXPECT_LE(summary_count("quantity_sold"), 12u);
   EXPECT_EQ(query_value("SELECT COUNT(*) FROM `" + m_database + "`.items WHERE inventory < 0"), "0");
   EXPECT_NE(result.err.find("out of stock"), std::string::npos) << result.err;
+  // Past 5% out of stock the run says so, and how to seed for a load test.
+  EXPECT_GT(std::stod(json_field(summary(), "out_of_stock_share")), 0.6) << summary();
+  EXPECT_NE(result.err.find("shop-purchases: warning: "), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("% of purchases found their item out of stock (over 5%); for a load test, seed ample "
+                            "stock: shop-seed --reset --inventory 1000000:2000000"),
+            std::string::npos)
+      << result.err;
+  // A flat-out run has no target rate: the summary says which plan it ran.
+  EXPECT_EQ(json_field(summary(), "rate_plan"), "\"max\"") << summary();
+  EXPECT_EQ(summary().find("\"target_rate\""), std::string::npos) << summary();
+}
+
+TEST_F(PurchasesTest, AmpleStockGivesNoOutOfStockWarningAndAFlatRateIsItsTarget) {
+  seed("--users 100 --items 20 --inventory 100000:100000");
+  const auto result = purchases("--count 200 --rate 400");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(summary_count("out_of_stock"), 0u);
+  EXPECT_EQ(result.err.find("warning"), std::string::npos) << result.err;
+  EXPECT_EQ(json_field(summary(), "rate_plan"), "\"flat\"") << summary();
+  EXPECT_EQ(std::stod(json_field(summary(), "target_rate")), 400.0) << summary();
+}
+
+TEST_F(PurchasesTest, StagedRunNamesItsMeanAndStartNotATarget) {
+  seed("--users 100 --items 20 --inventory 100000:100000");
+  const auto result = purchases("--stages 1s:200,1s:0 --rate 100");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(json_field(summary(), "rate_plan"), "\"stages\"") << summary();
+  EXPECT_EQ(std::stod(json_field(summary(), "start_rate")), 100.0) << summary();
+  EXPECT_GT(std::stod(json_field(summary(), "mean_target_rate")), 0.0) << summary();
+  EXPECT_EQ(summary().find("\"target_rate\""), std::string::npos) << summary();
 }
 
 TEST_F(PurchasesTest, PacedRunKeepsItsSchedule) {
@@ -206,6 +236,9 @@ TEST_F(PurchasesTest, Alone_FindMaxIsWithinAQuarterOfFlatOut) {
   EXPECT_EQ(json_field(search, "find_max_finished"), "true") << search;
   EXPECT_LT(std::stod(json_field(search, "find_max_p99_ms")), 250.0) << search;
   EXPECT_EQ(json_field(search, "find_max_slo_p99_ms"), "250") << search;
+  EXPECT_EQ(json_field(search, "rate_plan"), "\"find-max\"") << search;  // not a "target_rate": where it started
+  EXPECT_EQ(std::stod(json_field(search, "find_max_start_rate")), 100.0) << search;
+  EXPECT_EQ(search.find("\"target_rate\""), std::string::npos) << search;
   EXPECT_EQ(summary_count("out_of_stock"), 0u);
   expect_exact(before, snapshot());  // a search is still an exact stream
 

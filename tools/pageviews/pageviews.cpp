@@ -266,9 +266,9 @@ class PageviewRun {
     Summary summary;
     summary.set("tool", std::string("shop-pageviews"))
         .set("output", m_options.output)
-        .set("destination", destination)
-        .set("target_rate", m_settings.stream.target_rate)
-        .set("achieved_rate", achieved)
+        .set("destination", destination);
+    m_settings.stream.set_rate_fields(summary);
+    summary.set("achieved_rate", achieved)
         .set("seconds", seconds)
         .set("sent", sent_count)
         .set("lag_ms_max", to_ms(m_max_lag))
