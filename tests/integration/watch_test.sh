@@ -7,6 +7,10 @@
 #                                      progress, resuming after a lost connection (plain
 #                                      and --key), a refused AS OF, --no-snapshot, the
 #                                      end of a subscription
+#   watch_test.sh SHOP_WATCH standin   the stand-in's rules from Materialize's source:
+#                                      FETCH batching to its deadline, both endings at
+#                                      UP TO, an AS OF ahead of the inputs, idle progress,
+#                                      a session ended while stdout is blocked
 #   watch_test.sh SHOP_WATCH table     the live table in tmux: what is on screen, and the
 #                                      terminal restored after q, SIGTERM and two signals
 #   watch_test.sh SHOP_WATCH restart   PostgreSQL restarted under a running watch
@@ -14,8 +18,8 @@
 # shellcheck source-path=SCRIPTDIR source=harness/lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/harness/lib.sh"
 
-readonly WATCH=${1:?usage: watch_test.sh SHOP_WATCH basic|subscribe|table|restart}
-readonly PART=${2:?usage: watch_test.sh SHOP_WATCH basic|subscribe|table|restart}
+readonly WATCH=${1:?usage: watch_test.sh SHOP_WATCH basic|subscribe|standin|table|restart}
+readonly PART=${2:?usage: watch_test.sh SHOP_WATCH basic|subscribe|standin|table|restart}
 [[ -x $WATCH ]] || die "not an executable: $WATCH"
 postgres_test_database "watch_test_${PART}_$$"
 
@@ -31,7 +35,7 @@ wait_lines() {
 # wait_for_text FILE REGEX: until FILE has a line matching REGEX (10 s at most).
 wait_for_text() {
   local deadline=$((SECONDS + 10))
-  until grep -q -- "$2" "$1"; do
+  until grep -q -- "$2" "$1" 2>/dev/null; do  # the file may not be there yet
     ((SECONDS < deadline)) || return 1
     sleep 0.05
   done
@@ -240,8 +244,10 @@ subscribe() {
   done
 
   # A refused AS OF: the inputs kept no history back to the resume timestamp (since 103 >
-  # 101), which Materialize reports at the first FETCH. shop-watch takes a fresh snapshot
-  # (AS OF the server's choice, 103) and emits only its difference from what it showed.
+  # 101), which Materialize reports at the first FETCH with "could not find a valid
+  # timestamp for the query" (MaterializeInc/materialize src/adapter/src/error.rs,
+  # ImpossibleTimestampConstraints). shop-watch takes a fresh snapshot (AS OF the server's
+  # choice, 103) and emits only its difference from what it showed.
   collection stale 'id int, value int'
   sql "INSERT INTO stale_log VALUES (100, 1, 1, 10), (100, 1, 2, 20), (100, 1, 3, 30); UPDATE stale_frontier SET upper = 101"
   watch_bg "$WORK_DIR/stale" --subscribe-standin stale_standin stale
@@ -254,7 +260,7 @@ subscribe() {
   sleep 1.5
   stop_watch
   expect_eq "a refused AS OF: shop-watch goes on (SIGINT ends it with 0)" 0 "$STATUS"
-  expect_match "a refused AS OF: it said so and took a fresh snapshot" 'cannot resume AS OF 101 .*Timestamp \(101\) is not valid for all inputs.*fresh snapshot' \
+  expect_match "a refused AS OF: it said so and took a fresh snapshot" 'cannot resume AS OF 101 \(could not find a valid timestamp for the query\).*fresh snapshot' \
     "$(cat "$WORK_DIR/stale.err")"
   expect_eq "a refused AS OF: only the difference, at the fresh snapshot's timestamp" "103	+1	1	11
 103	+1	4	40
@@ -315,10 +321,22 @@ subscribe() {
     >"$WORK_DIR/upto" 2>&1 || status=$?
   expect_eq "--up-to: ends at UP TO (exclusive), with 0" "0 100	+1	1	10
 101	+1	2	20" "$status $(cat "$WORK_DIR/upto")"
+  # AS OF equal to UP TO: Materialize's notice (src/adapter/src/notice.rs,
+  # EqualSubscribeBounds), shown as shop-watch shows a server's notice, and no change.
   status=0
   timeout 20 "$WATCH" --url "$url" --format changes --as-of 101 --up-to 101 --subscribe-standin upto_standin upto \
     >"$WORK_DIR/equal" 2>&1 || status=$?
-  expect_eq "--as-of equal to --up-to: zero rows, then the end" "0 " "$status $(cat "$WORK_DIR/equal")"
+  expect_eq "--as-of equal to --up-to: the server's notice, zero rows, then the end" "0 shop-watch: server NOTICE: subscribe as of 101 (inclusive) up to the same bound 101 (exclusive) is guaranteed to be empty" \
+    "$status $(cat "$WORK_DIR/equal")"
+  # UP TO below the AS OF the server chooses (its inputs are complete up to 199): exit 1
+  # with Materialize's message (src/adapter/src/error.rs, AbsurdSubscribeBounds).
+  status=0
+  timeout 20 "$WATCH" --url "$url" --format changes --up-to 150 --subscribe-standin upto_standin upto \
+    >"$WORK_DIR/absurd" 2>&1 || status=$?
+  # shellcheck disable=SC2016 # the backquotes are Materialize's
+  expect_eq "--up-to below the server's AS OF: exit 1 with the server's message" \
+    '1 shop-watch: error: subscription lower bound (`AS OF`) is greater than its upper bound (`UP TO`): 199 > 150' \
+    "$status $(cat "$WORK_DIR/absurd")"
   status=0
   "$WATCH" --url "postgres://postgres@127.0.0.1:1/none" --format changes --as-of 200 --up-to 100 --mode subscribe upto \
     >/dev/null 2>"$WORK_DIR/err" || status=$?
@@ -332,6 +350,236 @@ subscribe() {
   exit_after_head "subscribe" "$WATCH" --url "$url" --format changes --subscribe-standin quiet_standin quiet
 
   expect_materialize_grammar "subscribe mode sends only what Materialize parses" shop-watch
+}
+
+# The stand-in's rules beyond the stream contract, each as Materialize's source has it
+# (watch/subscribe_standin.sql names the file for each): checked on the stand-in itself
+# and on what shop-watch makes of them.
+# standin_calls NAME STATEMENT...: one session runs BEGIN, each Materialize statement
+# through NAME_standin, ROLLBACK; prints the rows space-separated (NULL as nothing),
+# trailing spaces cut.
+standin_calls() {
+  local name=$1 statement
+  shift
+  local args=(-c "BEGIN")
+  for statement; do args+=(-c "SELECT * FROM ${name}_standin('${statement//\'/\'\'}')"); done
+  args+=(-c "ROLLBACK")
+  psql -X -q -v ON_ERROR_STOP=1 -At -F ' ' "$url" "${args[@]}" | sed 's/ *$//'
+}
+# seconds_since START: the seconds since START (an $EPOCHREALTIME), one decimal.
+seconds_since() { awk -v s="$1" -v e="$EPOCHREALTIME" 'BEGIN { printf "%.1f", e - s }'; }
+# at_least WHAT MIN VALUE / below WHAT MAX VALUE: a number compared, as one assertion.
+at_least() { if awk -v v="$3" -v m="$2" 'BEGIN { exit !(v >= m) }'; then ok "$1 ($3)"; else not_ok "$1: $3 < $2"; fi; }
+below() { if awk -v v="$3" -v m="$2" 'BEGIN { exit !(v < m) }'; then ok "$1 ($3)"; else not_ok "$1: $3 >= $2"; fi; }
+# ticker NAME: raises NAME_frontier.upper to the wall clock in epoch milliseconds (the
+# unit of Materialize's timestamps) every quarter second, in the background, as
+# Materialize's frontiers advance while nothing changes (subscribe_standin.sql, rule 4).
+ticker() {
+  (while sql "UPDATE $1_frontier SET upper = greatest(upper, (extract(epoch FROM clock_timestamp()) * 1000)::bigint)" \
+    >/dev/null 2>&1; do sleep 0.25; done) &
+  on_exit kill "$!"
+}
+# change_soon NAME ROWS: logs ROWS ('(diff, id, value), ...') 300 ms past NAME's upper,
+# which a ticker closes soon after; prints their timestamp.
+change_soon() {
+  sql "INSERT INTO $1_log SELECT f.upper + 300, v.d, v.i, v.t FROM $1_frontier AS f, (VALUES $2) AS v(d, i, t)
+       RETURNING mz_ts" | sort -u
+}
+
+# end_tmux: the tmux server of standin's table, if it still runs.
+end_tmux() { tmux -L "shop-watch-standin-$$" kill-server 2>/dev/null || true; }
+
+standin() {
+  sql "$(cat "$REPO_ROOT/tests/integration/watch/subscribe_standin.sql")" >/dev/null
+  local got start status name
+
+  # FETCH ALL ... WITH (timeout): every batch until the deadline, not only the first
+  # (src/pgwire/src/protocol.rs, StateMachine::send_rows): two more progress rows and an
+  # update come during a 3 s FETCH, all in it, and it returns at the deadline.
+  collection batches 'id int, value text'
+  sql "INSERT INTO batches_log VALUES (100, 1, 1, 'a'); UPDATE batches_frontier SET upper = 101"
+  (sleep 0.3; sql "INSERT INTO batches_log VALUES (101, 1, 2, 'b'); UPDATE batches_frontier SET upper = 102"
+    sleep 0.3; sql "UPDATE batches_frontier SET upper = 103") &
+  start=$EPOCHREALTIME
+  got=$(standin_calls batches "DECLARE c CURSOR FOR SUBSCRIBE (SELECT * FROM batches) WITH (PROGRESS)" \
+    "FETCH ALL c WITH (timeout = '3s')")
+  at_least "FETCH ALL WITH (timeout = '3s') returns at its deadline" 2.9 "$(seconds_since "$start")"
+  wait "$!"
+  expect_eq "FETCH ALL WITH (timeout): every batch that came before the deadline" "100 t
+100 f 1 1 a
+101 t
+101 f 1 2 b
+102 t
+103 t" "$got"
+
+  # The end: a FETCH returns at once, with what it collected, when UP TO is reached; no
+  # progress row at or past UP TO (src/adapter/src/optimize/subscribe.rs sets the
+  # dataflow's until to UP TO, src/persist-client/src/operators/shard_source.rs ends the
+  # sources there; SQL-528 in misc/python/materialize/invariants/scenarios/table_bank.py),
+  # unless the sink sees a frontier at or past it first (src/compute/src/sink/subscribe.rs),
+  # which shop_standin.up_to_progress models. The next FETCH returns zero rows at once.
+  local setting
+  for setting in off on; do
+    name=ending_$setting
+    collection "$name" 'id int, value text'
+    sql "INSERT INTO ${name}_log VALUES (100, 1, 1, 'a'); UPDATE ${name}_frontier SET upper = 101"
+    (sleep 0.3; sql "INSERT INTO ${name}_log VALUES (102, 1, 2, 'b'), (104, 1, 3, 'c'); UPDATE ${name}_frontier SET upper = 110") &
+    start=$EPOCHREALTIME
+    got=$(PGOPTIONS="-c shop_standin.up_to_progress=$setting" standin_calls "$name" \
+      "DECLARE c CURSOR FOR SUBSCRIBE (SELECT * FROM $name) WITH (PROGRESS) AS OF 100 UP TO 104" \
+      "FETCH ALL c WITH (timeout = '5s')" "FETCH ALL c WITH (timeout = '5s')")
+    below "UP TO reached (up_to_progress $setting): both FETCHes return before their deadline" 2 "$(seconds_since "$start")"
+    wait "$!"
+    local final=""
+    [[ $setting == on ]] && final=$'\n110 t'
+    expect_eq "UP TO reached (up_to_progress $setting): the rows below UP TO, then the end" "100 t
+100 f 1 1 a
+101 t
+102 f 1 2 b$final" "$got"
+  done
+
+  # shop-watch gives the same output for each ending: UP TO reached without a final
+  # progress row (Materialize now), with one at 110 (the sink's own path), and the inputs
+  # finished (the empty frontier) before UP TO. Each ends by itself with 0.
+  local ending
+  for ending in plain final finished; do
+    collection "end_$ending" 'id int, value text'
+    sql "INSERT INTO end_${ending}_log VALUES (100, 1, 1, 'a'), (101, 1, 2, 'b'); UPDATE end_${ending}_frontier SET upper = 102"
+    setting=off
+    [[ $ending == final ]] && setting=on
+    (PGOPTIONS="-c shop_standin.up_to_progress=$setting" timeout 20 "$WATCH" --url "$url" --format changes \
+      --as-of 100 --up-to 103 --subscribe-standin "end_${ending}_standin" "end_$ending" >"$WORK_DIR/end_$ending" \
+      2>"$WORK_DIR/end_$ending.err"
+    echo $? >"$WORK_DIR/end_$ending.status") &
+  done
+  sleep 1.5 # a FETCH or two of the live subscriptions
+  for ending in plain final finished; do
+    local upper=110
+    [[ $ending == finished ]] && upper=NULL
+    sql "INSERT INTO end_${ending}_log VALUES (102, 1, 3, 'c'), (103, 1, 4, 'd'); UPDATE end_${ending}_frontier SET upper = $upper"
+  done
+  wait
+  for ending in plain final finished; do
+    expect_eq "the end ($ending): exit 0, the changes below UP TO, each once" "0 100	+1	1	a
+101	+1	2	b
+102	+1	3	c" "$(cat "$WORK_DIR/end_$ending.status") $(cat "$WORK_DIR/end_$ending")"
+  done
+
+  # An AS OF the inputs have not reached: the progress row at the AS OF at once
+  # (src/adapter/src/active_compute_sink.rs, initialize), then nothing until the frontier
+  # passes the AS OF (src/compute/src/sink/subscribe.rs, send_batch; no progress row for
+  # an upper at the AS OF: active_compute_sink.rs, process_response), then the snapshot
+  # as of then, with what was logged meanwhile below it.
+  collection future 'id int, value text'
+  sql "INSERT INTO future_log VALUES (100, 1, 1, 'a'); UPDATE future_frontier SET upper = 101"
+  watch_bg "$WORK_DIR/future" --as-of 200 --subscribe-standin future_standin future
+  wait_for_text "$WORK_DIR/future.err" 'AS OF 200' || not_ok "future: never subscribed"
+  sql "INSERT INTO future_log VALUES (150, -1, 1, 'a'), (150, 1, 1, 'b'), (150, 1, 2, 'c'), (250, 1, 3, 'd');
+       UPDATE future_frontier SET upper = 200"
+  sleep 2.5 # FETCHes while the frontier is at the AS OF, not past it
+  expect_eq "AS OF beyond the inputs' upper: nothing before the frontier passes it" "" "$(cat "$WORK_DIR/future")"
+  sql "UPDATE future_frontier SET upper = 260"
+  wait_lines "$WORK_DIR/future" 3 || not_ok "future: the snapshot never came"
+  sleep 1.2 # more would show by now
+  stop_watch
+  expect_eq "AS OF beyond the upper: then the snapshot at the AS OF, and what follows" "200	+1	1	b
+200	+1	2	c
+250	+1	3	d" "$(sort "$WORK_DIR/future")"
+
+  # Idle progress: a frontier that moves with the wall clock, a progress row every
+  # quarter second and no data between them (src/adapter/src/coord.rs,
+  # advance_timelines_interval). The output is only the changes, each once, at its
+  # timestamp; --count counts changes, not progress rows; a resume after a lost
+  # connection starts AS OF the last progress, an idle one past the last change; a quiet
+  # stream into head still ends; the table's freshness follows idle progress.
+  collection tick 'id int, value text'
+  sql "INSERT INTO tick_log VALUES (1000, 1, 1, 'a');
+       UPDATE tick_frontier SET upper = (extract(epoch FROM clock_timestamp()) * 1000)::bigint"
+  ticker tick
+  watch_bg "$WORK_DIR/tick" --subscribe-standin tick_standin tick
+  (timeout 20 "$WATCH" --url "$url" --format changes --count 2 --subscribe-standin tick_standin tick \
+    >"$WORK_DIR/count" 2>&1; echo $? >"$WORK_DIR/count.status") &
+  local counting=$!
+  wait_lines "$WORK_DIR/tick" 1 || not_ok "tick: no snapshot"
+  wait_lines "$WORK_DIR/count" 1 || not_ok "tick: no snapshot for --count"
+  sleep 1.5 # FETCHes of progress rows only
+  local t1 t2
+  t1=$(change_soon tick "(-1, 1, 'a'), (1, 1, 'A')")
+  wait_lines "$WORK_DIR/tick" 3 || not_ok "tick: the update never came"
+  wait "$counting"
+  expect_eq "idle progress: --count 2 ends after the snapshot and the first change, with 0" "0 +1	1	a
+-1	1	a" "$(cat "$WORK_DIR/count.status") $(cut -f2- "$WORK_DIR/count")"
+  sleep 1.2 # idle progress past the change
+  cut_connections
+  t2=$(change_soon tick "(1, 2, 'b')")
+  wait_lines "$WORK_DIR/tick" 4 || not_ok "tick: the insert after the reconnect never came"
+  sleep 1.5
+  stop_watch
+  expect_eq "idle progress: SIGINT ends it with 0" 0 "$STATUS"
+  expect_eq "idle progress: only the changes, each once, at its timestamp" "+1	1	a
+$t1	-1	1	a
+$t1	+1	1	A
+$t2	+1	2	b" "$(head -n 1 "$WORK_DIR/tick" | cut -f2-; sed -n '2,$p' "$WORK_DIR/tick")"
+  local resumed
+  resumed=$(grep -o 'AS OF [0-9]*' "$WORK_DIR/tick.err" | tail -n 1 | cut -d' ' -f3)
+  at_least "idle progress: the resume is AS OF an idle progress past the change" "$((t1 + 1))" "${resumed:-0}"
+  exit_after_head "idle progress" "$WATCH" --url "$url" --format changes --subscribe-standin tick_standin tick
+  if command -v tmux >/dev/null; then
+    on_exit end_tmux
+    tmux -L "shop-watch-standin-$$" new-session -d -s fresh -x 120 -y 8 \
+      "'$WATCH' --url '$url' --format table --subscribe-standin tick_standin tick; sleep 60"
+    sleep 4 # a few FETCHes after the snapshot: progress rows only
+    expect_match "idle progress: the table's freshness follows it (under 2 s)" 'freshness [01]\.[0-9] s' \
+      "$(tmux -L "shop-watch-standin-$$" capture-pane -p -t fresh | head -n 1)"
+    end_tmux
+  else
+    not_ok "tmux not found (apt-get install -y tmux)"
+  fi
+
+  # A consumer that stops reading: shop-watch's stdout blocked by a stalled reader (as a
+  # stalled `| shop-restock` would block it), its session idle in its transaction past
+  # idle_in_transaction_session_timeout (2 min on Materialize, 3 s here) is ended by the
+  # server with "terminating connection due to idle-in-transaction timeout" (src/adapter/
+  # src/error.rs, IdleInTransactionSessionTimeout; PostgreSQL's own wording is the same).
+  # Once the reader reads again, shop-watch resumes AS OF its last progress: the snapshot
+  # once, then exactly the changes made meanwhile.
+  collection stall 'id int, value text'
+  sql "INSERT INTO stall_log SELECT 100, 1, g, repeat('x', 200) FROM generate_series(1, 3000) AS g;
+       UPDATE stall_frontier SET upper = 101"
+  mkfifo "$WORK_DIR/stall.pipe"
+  # The reader opens the pipe at once and reads from it only once stall.go is there.
+  (exec <"$WORK_DIR/stall.pipe"; until [[ -e $WORK_DIR/stall.go ]]; do sleep 0.1; done; cat >"$WORK_DIR/stall") &
+  local reader=$!
+  PGOPTIONS='-c idle_in_transaction_session_timeout=3s' "$WATCH" --url "$url" --format jsonl -v \
+    --subscribe-standin stall_standin stall >"$WORK_DIR/stall.pipe" 2>"$WORK_DIR/stall.err" &
+  WATCH_PID=$!
+  wait_for_text "$WORK_DIR/stall.err" 'DECLARE shop_watch' || not_ok "stall: never subscribed"
+  sleep 1.5 # its first FETCH is back with the snapshot, more than the pipe holds
+  sql "INSERT INTO stall_log VALUES (101, -1, 1, repeat('x', 200)), (101, 1, 1, 'changed'), (102, 1, 9999, 'new');
+       UPDATE stall_frontier SET upper = 103"
+  local deadline=$((SECONDS + 10))
+  until [[ $(sql "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+                  AND application_name = 'shop-watch'") == 0 ]]; do
+    ((SECONDS < deadline)) || { not_ok "stall: the server never ended the session"; break; }
+    sleep 0.2
+  done
+  touch "$WORK_DIR/stall.go"
+  wait_for_text "$WORK_DIR/stall.err" 'idle-in-transaction' || not_ok "stall: no word of the session's end"
+  wait_lines "$WORK_DIR/stall" 3003 || not_ok "stall: the changes after the resume never came"
+  sleep 1.5 # more would show by now
+  stop_watch
+  wait "$reader"
+  expect_eq "a stalled reader: SIGINT ends it with 0" 0 "$STATUS"
+  expect_match "a stalled reader: the server ended the session, shop-watch reconnected" \
+    'reconnecting \(terminating connection due to idle-in-transaction timeout\)' "$(cat "$WORK_DIR/stall.err")"
+  expect_match "a stalled reader: resumed AS OF its last progress" 'AS OF 101' "$(grep 'AS OF' "$WORK_DIR/stall.err" | tail -n 1)"
+  expect_eq "a stalled reader: the snapshot once" "3000 3000" \
+    "$(head -n 3000 "$WORK_DIR/stall" | grep -c '"ts": 100, "diff": 1,') $(head -n 3000 "$WORK_DIR/stall" | sort -u | wc -l)"
+  expect_eq "a stalled reader: then exactly the changes made meanwhile" "{\"ts\": 101, \"diff\": -1, \"row\": {\"id\": 1, \"value\": \"$(printf 'x%.0s' {1..200})\"}}
+{\"ts\": 101, \"diff\": 1, \"row\": {\"id\": 1, \"value\": \"changed\"}}
+{\"ts\": 102, \"diff\": 1, \"row\": {\"id\": 9999, \"value\": \"new\"}}" "$(sed -n '3001,$p' "$WORK_DIR/stall" | sort)"
+
+  expect_materialize_grammar "the stand-in's rules: shop-watch sends only what Materialize parses" shop-watch
 }
 
 # tmux_watch NAME COMMAND: runs shop-watch in a 100x20 tmux session; afterwards the pane
@@ -444,7 +692,8 @@ restart() {
 case $PART in
   basic) basic ;;
   subscribe) subscribe ;;
+  standin) standin ;;
   table) table ;;
   restart) restart ;;
-  *) die "unknown part '$PART' (expected basic, subscribe, table or restart)" ;;
+  *) die "unknown part '$PART' (expected basic, subscribe, standin, table or restart)" ;;
 esac

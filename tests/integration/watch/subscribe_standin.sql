@@ -1,6 +1,7 @@
 -- A PostgreSQL stand-in for Materialize's SUBSCRIBE ... WITH (PROGRESS) read through a
--- cursor, for shop-watch's tests (watch_test.sh, part "subscribe"). shop-watch sends the
--- statements it sends to Materialize, each wrapped in one call (--subscribe-standin F):
+-- cursor, for the tests of shop-watch and shop-serve (watch_test.sh and serve_test.sh, part
+-- "subscribe"). The programs send the statements they send to Materialize, each wrapped in
+-- one call (--subscribe-standin F):
 --
 --   Materialize receives                        the stand-in receives
 --   BEGIN / COMMIT / ROLLBACK                   the same
@@ -13,33 +14,79 @@
 -- update below `upper` is in the log (a test adds updates only at times >= upper, then
 -- raises upper); upper NULL is the empty frontier (the inputs are finished); `since` is
 -- the oldest time still readable (compaction). The rules it follows, each from
--- Materialize's documentation (doc/user/content/sql/subscribe.md) or source
--- (MaterializeInc/materialize):
---   1. The first row is a progress row at the AS OF, before any snapshot row
---      (src/adapter/src/active_compute_sink.rs, ActiveSubscribe::initialize).
---   2. Snapshot rows carry the AS OF as their timestamp (subscribe.md: "fast-forwarded
---      to the AS OF"), consolidated; with SNAPSHOT = false there is none.
+-- Materialize's source (MaterializeInc/materialize) or documentation
+-- (doc/user/content/sql/subscribe.md):
+--   1. The first row is a progress row at the AS OF, before any snapshot row, always: also
+--      when AS OF equals UP TO and when the inputs have not reached the AS OF yet
+--      (src/adapter/src/active_compute_sink.rs, ActiveSubscribe::initialize, called by
+--      subscribe_finish in src/adapter/src/coord/sequencer/inner/subscribe.rs).
+--   2. Nothing follows it until the frontier has passed the AS OF: the sink sends no batch
+--      before its upper reaches the AS OF (src/compute/src/sink/subscribe.rs,
+--      SubscribeProtocol::send_batch) and no progress row for an upper at the AS OF
+--      (active_compute_sink.rs, process_response). Then the snapshot: the rows at the
+--      AS OF, consolidated, carrying the AS OF as their timestamp (subscribe.md:
+--      "fast-forwarded to the AS OF"); with SNAPSHOT = false there is none.
 --   3. Updates follow in timestamp order: with a snapshot at times > AS OF; without one
---      also only at times > AS OF (src/compute/src/sink/subscribe.rs, should_emit:
---      `as_of.less_than(time)` without a snapshot); UP TO is exclusive.
---   4. A progress row comes only when the frontier moved, not at every timestamp: one
---      at `upper` after the updates below it (active_compute_sink.rs: progress for each
---      batch's upper).
---   5. An AS OF below `since` is refused by the first FETCH, not by DECLARE
---      (src/environmentd/tests/sql.rs declares `AS OF 1` and fails on FETCH), with the
---      message "Timestamp (T) is not valid for all inputs" (src/adapter/src/coord/
---      timestamp_selection.rs). UP TO below AS OF is an error (SQLSTATE 22000); equal
---      ends after zero rows (subscribe.md).
---   6. The subscription ends when UP TO is reached or its inputs are finished, with no
---      final progress row (active_compute_sink.rs sends none for the empty frontier).
---      After that every FETCH returns zero rows at once (src/pgwire/src/protocol.rs: a
---      closed stream ends the FETCH); before, a FETCH with a timeout waits up to it, one
---      without waits for a row.
---   7. ENVELOPE UPSERT (KEY (k)): per timestamp and key, one +1 row is `upsert` with the
+--      also only at times > AS OF (subscribe.rs, should_emit: `as_of.less_than(time)`
+--      without a snapshot); UP TO is exclusive (should_emit: `!up_to.less_equal(time)`).
+--   4. A progress row comes when the frontier moved, not at every timestamp: one at each
+--      batch's upper, after that batch's updates (active_compute_sink.rs, process_response).
+--      On Materialize the frontier advances with the wall clock, about once a second,
+--      while nothing changes (src/adapter/src/coord.rs, Coordinator::advance_timelines_interval
+--      "forces table timestamps to close on a regular interval", the system parameter
+--      default_timestamp_interval, 1s by default per
+--      doc/user/content/sql/create-source/postgres.md), so progress rows come about every second
+--      with no data between them; here every raise of <c>_frontier.upper is one (the
+--      tests model the clock by raising it, watch_test.sh "idle progress").
+--   5. FETCH ALL c WITH (timeout = t) collects every batch until its deadline and returns
+--      earlier only when the subscription has ended (src/pgwire/src/protocol.rs,
+--      StateMachine::send_rows: the loop ends at `sleep_until(deadline)`, at the closed
+--      stream, `FetchResult::Rows(None)`, or when the count is reached, which FETCH ALL's
+--      `usize::MAX` never is). FETCH ALL c without a timeout is ExecuteTimeout::WaitOnce
+--      (src/sql/src/plan/statement/scl.rs, plan_fetch): it waits for the first rows, then
+--      returns what is ready. After the end every FETCH returns zero rows at once.
+--   6. Errors, with Materialize's wording and SQLSTATE, from the first FETCH (the portal's
+--      first execution sequences the SUBSCRIBE: src/environmentd/tests/sql.rs declares
+--      `AS OF 1` and fails on FETCH):
+--      - an AS OF below `since`: "could not find a valid timestamp for the query",
+--        SQLSTATE 22000 (src/adapter/src/error.rs, ImpossibleTimestampConstraints;
+--        Materialize adds a DETAIL "Constraints: ..." that the stand-in leaves out;
+--        releases before #34712 said "Timestamp (T) is not valid for all inputs",
+--        src/adapter/src/coord/timestamp_selection.rs);
+--      - UP TO below AS OF: "subscription lower bound (`AS OF`) is greater than its upper
+--        bound (`UP TO`): A > U", SQLSTATE 22000 (error.rs, AbsurdSubscribeBounds);
+--      - AS OF equal to UP TO is no error: a NOTICE "subscribe as of T (inclusive) up to
+--        the same bound T (exclusive) is guaranteed to be empty", SQLSTATE 01000
+--        (src/adapter/src/notice.rs, EqualSubscribeBounds), the progress row at the AS OF
+--        (rule 1), then the end;
+--      - FETCH from a cursor that is not there: "portal "c" does not exist", SQLSTATE
+--        34000 (protocol.rs, StateMachine::execute; the adapter hands FETCH to it).
+--   7. The subscription ends when UP TO is reached or its inputs are finished, and then
+--      with no progress row at or past UP TO: the dataflow's `until` is the UP TO
+--      (src/adapter/src/optimize/subscribe.rs), its sources drop their capability as their
+--      frontier reaches `until` (src/persist-client/src/operators/shard_source.rs, the
+--      `until.less_equal(current_frontier)` loop; the index imports likewise), so the sink's
+--      frontier goes straight to the empty frontier, for which active_compute_sink.rs sends
+--      no progress row. Materialize's own tests record it as SQL-528
+--      (misc/python/materialize/invariants/scenarios/table_bank.py, _up_to_replay). The sink
+--      itself would send one for a non-empty frontier at or past UP TO before its final
+--      batch (subscribe.rs, `send_batch(frontier ...)` before `send_batch(Antichain::default()
+--      ...)`), as a fix of SQL-528 would: with the setting shop_standin.up_to_progress = on
+--      (e.g. the libpq option `-c shop_standin.up_to_progress=on`) the stand-in sends that
+--      row, at the frontier's upper, so tests check that both endings give the same output.
+--   8. ENVELOPE UPSERT (KEY (k)): per timestamp and key, one +1 row is `upsert` with the
 --      value, a -1 and a +1 are `upsert` with the new value, one -1 is `delete` with NULL
 --      values, anything else `key_violation` (active_compute_sink.rs); the mz_state
 --      column replaces mz_diff, key columns come first.
---   8. The cursor ends with its transaction (COMMIT, ROLLBACK, a lost connection).
+--   9. The cursor ends with its transaction (COMMIT, ROLLBACK, a lost connection).
+--  10. A session idle in a transaction for idle_in_transaction_session_timeout (2 min by
+--      default: src/sql/src/session/vars/definitions.rs, IDLE_IN_TRANSACTION_SESSION_TIMEOUT)
+--      is ended with FATAL "terminating connection due to idle-in-transaction timeout",
+--      SQLSTATE 25P03 (src/adapter/src/error.rs, IdleInTransactionSessionTimeout; sent by
+--      protocol.rs, StateMachine::advance_ready, when the client's next message comes).
+--      PostgreSQL's own timeout ends the stand-in's session with the same message, SQLSTATE
+--      and severity (it sends them at once; either way a client sees them at its next
+--      FETCH); tests set a short timeout for their connection.
 -- Only `SELECT * FROM <c>` is served: the stand-in keeps a collection, it plans no query.
 
 -- Parses the SUBSCRIBE of a DECLARE and remembers the cursor for this transaction.
@@ -82,10 +129,9 @@ BEGIN
 END $$;
 
 -- What one step of a FETCH emits now, and the cursor's state moved on accordingly:
--- `first` (the progress row at as_of), `snapshot` (the snapshot, once every update up
--- to the AS OF is in: the frontier is past it), the updates at lo <= time < hi (hi NULL:
--- no bound), a progress row at `progress`, and whether the subscription has ended (after
--- this step's rows).
+-- `first` (the progress row at as_of), `snapshot` (the snapshot at as_of), the updates at
+-- lo <= time < hi (hi NULL: no bound), a progress row at `progress`, and whether the
+-- subscription has ended (after this step's rows).
 CREATE OR REPLACE FUNCTION shop_standin_step(cursor_name text,
   OUT first boolean, OUT as_of numeric, OUT snapshot boolean, OUT lo numeric, OUT hi numeric,
   OUT progress numeric, OUT ended boolean)
@@ -95,12 +141,16 @@ DECLARE
   f_since numeric;
   f_upper numeric;
   bound numeric;
+  done boolean;
+  known boolean := false;
 BEGIN
-  IF to_regclass('pg_temp.shop_standin_cursors') IS NULL THEN
-    RAISE EXCEPTION 'cursor "%" does not exist', cursor_name;
+  IF to_regclass('pg_temp.shop_standin_cursors') IS NOT NULL THEN
+    SELECT * INTO c FROM pg_temp.shop_standin_cursors AS s WHERE s.name = cursor_name;
+    known := FOUND;
   END IF;
-  SELECT * INTO c FROM pg_temp.shop_standin_cursors AS s WHERE s.name = cursor_name;
-  IF NOT FOUND THEN RAISE EXCEPTION 'cursor "%" does not exist', cursor_name; END IF;
+  IF NOT known THEN  -- rule 6
+    RAISE EXCEPTION 'portal "%" does not exist', cursor_name USING ERRCODE = '34000';
+  END IF;
   first := false;
   as_of := c.as_of;
   snapshot := false;
@@ -108,7 +158,7 @@ BEGIN
   IF c.ended THEN RETURN; END IF;
   EXECUTE format('SELECT since, upper FROM %I', c.collection || '_frontier') INTO f_since, f_upper;
   IF NOT c.started THEN
-    -- Rule 5: what Materialize checks when the first FETCH starts the subscription.
+    -- Rule 6: what Materialize checks when the first FETCH starts the subscription.
     IF as_of IS NULL THEN
       -- Without AS OF: the latest time at which every input is complete.
       IF f_upper IS NULL THEN
@@ -119,46 +169,45 @@ BEGIN
       END IF;
     END IF;
     IF as_of < f_since THEN
-      RAISE EXCEPTION 'Timestamp (%) is not valid for all inputs: [Antichain { elements: [%] }]', as_of, f_since;
+      RAISE EXCEPTION 'could not find a valid timestamp for the query' USING ERRCODE = '22000';
     END IF;
     IF c.up_to IS NOT NULL AND c.up_to < as_of THEN
       RAISE EXCEPTION 'subscription lower bound (`AS OF`) is greater than its upper bound (`UP TO`): % > %', as_of, c.up_to
         USING ERRCODE = '22000';
     END IF;
-    UPDATE pg_temp.shop_standin_cursors AS s
-      SET started = true, as_of = shop_standin_step.as_of, position = shop_standin_step.as_of + 1,
-          last_progress = shop_standin_step.as_of
-      WHERE s.name = cursor_name;
-    IF c.up_to = as_of THEN  -- AS OF equal to UP TO: zero rows, then the end
-      UPDATE pg_temp.shop_standin_cursors AS s SET ended = true WHERE s.name = cursor_name;
-      ended := true;
-      RETURN;
+    IF c.up_to = as_of THEN
+      RAISE NOTICE 'subscribe as of % (inclusive) up to the same bound % (exclusive) is guaranteed to be empty', as_of, as_of
+        USING ERRCODE = '01000';
     END IF;
+    -- Rule 1: the progress row at the AS OF comes first, whatever follows.
     first := true;
     c.position := as_of + 1;
     c.last_progress := as_of;
-    c.snapshot_due := c.snapshot;
+    c.snapshot_due := c.snapshot AND (c.up_to IS NULL OR c.up_to > as_of);
   END IF;
-  -- Rule 2: the snapshot, complete once the frontier is past the AS OF.
-  IF c.snapshot_due AND (f_upper IS NULL OR f_upper > as_of) THEN
-    snapshot := true;
-    c.snapshot_due := false;
-  END IF;
-  IF c.snapshot_due THEN  -- nothing after the AS OF before the snapshot
-    UPDATE pg_temp.shop_standin_cursors AS s SET snapshot_due = true WHERE s.name = cursor_name;
-    lo := c.position;
-    hi := c.position;
-    RETURN;
-  END IF;
-  -- Rules 3, 4 and 6: the updates the frontier (and UP TO) allow, then progress or the end.
-  bound := CASE WHEN f_upper IS NULL THEN c.up_to WHEN c.up_to IS NULL THEN f_upper ELSE least(f_upper, c.up_to) END;
+  done := f_upper IS NULL OR (c.up_to IS NOT NULL AND f_upper >= c.up_to);
   lo := c.position;
-  hi := CASE WHEN bound IS NULL OR bound > c.position THEN bound ELSE c.position END;
-  ended := f_upper IS NULL OR (c.up_to IS NOT NULL AND f_upper >= c.up_to);
-  IF NOT ended AND f_upper > c.last_progress THEN progress := f_upper; END IF;
+  hi := c.position;
+  IF NOT done AND f_upper <= as_of THEN
+    -- Rule 2: no batch before the frontier has passed the AS OF.
+    NULL;
+  ELSE
+    -- Rules 2, 3, 4 and 7: the snapshot, the updates the frontier (and UP TO) allow, then
+    -- progress, or the end.
+    snapshot := c.snapshot_due;
+    c.snapshot_due := false;
+    bound := CASE WHEN f_upper IS NULL THEN c.up_to WHEN c.up_to IS NULL THEN f_upper ELSE least(f_upper, c.up_to) END;
+    hi := CASE WHEN bound IS NULL OR bound > c.position THEN bound ELSE c.position END;
+    IF f_upper > c.last_progress AND (NOT done OR current_setting('shop_standin.up_to_progress', true) = 'on') THEN
+      progress := f_upper;
+    END IF;
+    ended := done;
+  END IF;
   UPDATE pg_temp.shop_standin_cursors AS s
-    SET position = coalesce(hi, s.position), last_progress = coalesce(progress, s.last_progress),
-        ended = shop_standin_step.ended, snapshot_due = false
+    SET started = true, as_of = shop_standin_step.as_of, snapshot_due = c.snapshot_due,
+        position = coalesce(shop_standin_step.hi, s.position),
+        last_progress = coalesce(shop_standin_step.progress, c.last_progress),
+        ended = shop_standin_step.ended
     WHERE s.name = cursor_name;
 END $$;
 
@@ -198,7 +247,7 @@ BEGIN
       (SELECT string_agg(format('c.%I', x), ', ') FROM unnest(columns) AS x), snapshot);
   ELSE
     values_ := columns[cardinality(keys) + 1:];
-    -- Rule 7, per timestamp and key, over the consolidated updates (or snapshot).
+    -- Rule 8, per timestamp and key, over the consolidated updates (or snapshot).
     upsert := format($q$WITH c AS (%%s), g AS (
         SELECT c.ts, %1$s, count(*) FILTER (WHERE c.diff = 1) AS ins, count(*) FILTER (WHERE c.diff = -1) AS del,
                count(*) AS n, sum(abs(c.diff)) AS copies
@@ -235,11 +284,13 @@ BEGIN
     PERFORM shop_standin_declare(m[1], m[3], %4$L, %5$L);
     RETURN;
   END IF;
-  m := regexp_match(statement, '^FETCH (FORWARD )?(ALL |\d+ )?(FROM )?(\w+)( WITH \(timeout = ''([^'']*)''\))?$');
+  -- Rule 5. Materialize's parser also takes FETCH n (src/sql-parser/src/parser.rs,
+  -- parse_fetch); the programs send FETCH ALL only, so that is all the stand-in serves.
+  m := regexp_match(statement, '^FETCH (FORWARD )?ALL (FROM )?(\w+)( WITH \(timeout = ''([^'']*)''\))?$');
   IF m IS NULL THEN RAISE EXCEPTION 'stand-in: not a FETCH it serves: %%', statement; END IF;
-  deadline := CASE WHEN m[6] IS NULL THEN NULL ELSE clock_timestamp() + m[6]::interval END;
+  deadline := CASE WHEN m[5] IS NULL THEN NULL ELSE clock_timestamp() + m[5]::interval END;
   LOOP
-    p := shop_standin_step(m[4]);
+    p := shop_standin_step(m[3]);
     IF p.first THEN
       mz_timestamp := p.as_of; mz_progressed := true; %6$s := NULL; %7$s
       RETURN NEXT;
@@ -260,9 +311,16 @@ BEGIN
       RETURN NEXT;
       sent := sent + 1;
     END IF;
-    -- Rule 6: rows, the end, or the timeout return; otherwise wait for the frontier.
-    EXIT WHEN sent > 0 OR p.ended OR clock_timestamp() >= deadline;
-    PERFORM pg_sleep(0.02);
+    -- With a timeout: every batch until the deadline, earlier only at the end (the stream
+    -- closed). Without one (WaitOnce): until the first rows, or the end.
+    EXIT WHEN p.ended;
+    IF deadline IS NULL THEN
+      EXIT WHEN sent > 0;
+      PERFORM pg_sleep(0.02);
+    ELSE
+      EXIT WHEN clock_timestamp() >= deadline;
+      PERFORM pg_sleep(least(0.02, extract(epoch FROM deadline - clock_timestamp())));
+    END IF;
   END LOOP;
 END $fn$;
 $body$,
