@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -83,6 +84,60 @@ std::vector<KafkaProperty> resolve_kafka_config(const std::vector<std::string>& 
     config.push_back({std::move(key), std::move(value), "-X"});
   }
   return config;
+}
+
+void check_kafka_brokers(std::string_view brokers, std::string_view source) {
+  const auto fail = [&](std::string_view entry, std::string_view why) {
+    throw UsageError(fmt::format("{}: '{}' {} (expected host:port, comma-separated)", source, entry, why));
+  };
+  size_t entries = 0;
+  size_t start = 0;
+  while (start <= brokers.size()) {
+    const size_t comma = std::min(brokers.find(',', start), brokers.size());
+    std::string_view entry = brokers.substr(start, comma - start);
+    start = comma + 1;
+    while (!entry.empty() && entry.front() == ' ') entry.remove_prefix(1);
+    while (!entry.empty() && entry.back() == ' ') entry.remove_suffix(1);
+    if (entry.empty()) continue;  // "a:9092," is accepted by librdkafka too
+    ++entries;
+    std::string_view rest = entry;
+    if (const size_t scheme = rest.find("://"); scheme != std::string_view::npos) {
+      std::string name(rest.substr(0, scheme));
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (name != "plaintext" && name != "ssl" && name != "sasl_plaintext" && name != "sasl_ssl") {
+        fail(entry, fmt::format("has the scheme '{}://', which Kafka clients do not use (librdkafka takes only "
+                                "plaintext://, ssl://, sasl_plaintext:// and sasl_ssl://)",
+                                rest.substr(0, scheme)));
+      }
+      rest.remove_prefix(scheme + 3);
+    }
+    std::string_view host = rest;
+    std::string_view port;
+    if (!rest.empty() && rest.front() == '[') {  // [IPv6]:port
+      const size_t close = rest.find(']');
+      if (close == std::string_view::npos) fail(entry, "has an IPv6 address without its closing ']'");
+      host = rest.substr(1, close - 1);
+      const std::string_view after = rest.substr(close + 1);
+      if (!after.empty()) {
+        if (after.front() != ':') fail(entry, "has text after the IPv6 address that is not :port");
+        port = after.substr(1);
+        if (port.empty()) fail(entry, "has an empty port");
+      }
+    } else if (const size_t colon = rest.rfind(':'); colon != std::string_view::npos) {
+      host = rest.substr(0, colon);
+      port = rest.substr(colon + 1);
+      if (port.empty()) fail(entry, "has an empty port");
+    }
+    if (host.empty()) fail(entry, "has no host");
+    if (host.find_first_of("/@?# ") != std::string_view::npos) fail(entry, "is not a host name or address");
+    if (!port.empty()) {
+      if (port.find_first_not_of("0123456789") != std::string_view::npos || port.size() > 5 ||
+          std::stoul(std::string(port)) == 0 || std::stoul(std::string(port)) > 65535) {
+        fail(entry, "has a port that is not a number from 1 to 65535");
+      }
+    }
+  }
+  if (entries == 0) throw UsageError(fmt::format("{}: no broker given (expected host:port, comma-separated)", source));
 }
 
 std::optional<std::string> kafka_config_brokers(const std::vector<KafkaProperty>& config) {

@@ -19,6 +19,16 @@ struct KafkaProperty {
   bool operator==(const KafkaProperty&) const = default;
 };
 
+// Checks a bootstrap broker list before it reaches librdkafka, which would otherwise
+// wait out the whole connection timeout on a typo: comma-separated `host[:port]` (IPv6 as
+// `[addr]:port`), each optionally prefixed with one of librdkafka's own protocol names
+// (`plaintext://`, `ssl://`, `sasl_plaintext://`, `sasl_ssl://`; confluentinc/librdkafka
+// src/rdkafka_broker.c, rd_kafka_secproto_names and the "[proto://]host[:port]" parse of
+// rd_kafka_brokers_add0). Throws UsageError naming `source` (--brokers, KAFKA_BROKERS,
+// bootstrap.servers) and the entry: "kafka://h:9092" (a scheme Kafka clients do not
+// use), "h:port", "h:99999", an empty list.
+void check_kafka_brokers(std::string_view brokers, std::string_view source);
+
 // The config file to read when no -F is given (as kcat reads $KCAT_CONFIG).
 inline constexpr std::string_view k_kafka_config_file_env = "KAFKA_CONFIG_FILE";
 

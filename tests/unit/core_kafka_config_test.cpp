@@ -138,3 +138,42 @@ TEST(KafkaConfig, RedactsEverySecretValueAndNothingElse) {
             "Invalid value \"****\" and **** for alice");
   EXPECT_EQ(shop::redact_kafka_secrets("nothing secret here", config), "nothing secret here");
 }
+
+// The broker lists librdkafka takes pass; the ones it would wait out its timeout on are
+// refused at once, with the entry and why.
+TEST(KafkaBrokers, TheFormsLibrdkafkaTakesPass) {
+  for (const char* brokers : {"127.0.0.1:9092", "a:9092,b:9093", " a:9092 , b ", "broker.example.com",
+                              "SASL_SSL://pkc-1.confluent.cloud:9092", "ssl://b-1.msk:9094,plaintext://h:1",
+                              "[::1]:9092", "[fe80::1]", "a:9092,"}) {
+    EXPECT_NO_THROW(shop::check_kafka_brokers(brokers, "--brokers")) << brokers;
+  }
+}
+
+std::string broker_error(std::string_view brokers) {
+  try {
+    shop::check_kafka_brokers(brokers, "--brokers");
+  } catch (const shop::UsageError& e) {
+    return e.what();
+  }
+  return "<accepted>";
+}
+
+TEST(KafkaBrokers, MistakesAreOneLineNamingTheEntry) {
+  EXPECT_EQ(broker_error("kafka://127.0.0.1:9092"),
+            "--brokers: 'kafka://127.0.0.1:9092' has the scheme 'kafka://', which Kafka clients do not use (librdkafka "
+            "takes only plaintext://, ssl://, sasl_plaintext:// and sasl_ssl://) (expected host:port, comma-separated)");
+  EXPECT_EQ(broker_error("a:9092,b:port"),
+            "--brokers: 'b:port' has a port that is not a number from 1 to 65535 (expected host:port, comma-separated)");
+  EXPECT_EQ(broker_error("a:99999"),
+            "--brokers: 'a:99999' has a port that is not a number from 1 to 65535 (expected host:port, comma-separated)");
+  EXPECT_EQ(broker_error("a:0"),
+            "--brokers: 'a:0' has a port that is not a number from 1 to 65535 (expected host:port, comma-separated)");
+  EXPECT_EQ(broker_error(":9092"), "--brokers: ':9092' has no host (expected host:port, comma-separated)");
+  EXPECT_EQ(broker_error("a:"), "--brokers: 'a:' has an empty port (expected host:port, comma-separated)");
+  EXPECT_EQ(broker_error("h:9092/topic"),
+            "--brokers: 'h:9092/topic' has a port that is not a number from 1 to 65535 (expected host:port, "
+            "comma-separated)");
+  EXPECT_EQ(broker_error("[::1:9092"),
+            "--brokers: '[::1:9092' has an IPv6 address without its closing ']' (expected host:port, comma-separated)");
+  EXPECT_EQ(broker_error(" , "), "--brokers: no broker given (expected host:port, comma-separated)");
+}

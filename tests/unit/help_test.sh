@@ -78,6 +78,12 @@ run_usage mzsql --url postgres://a@127.0.0.1:1/b 'postgres://c@127.0.0.1:1/d' -c
 expect_eq "two connection strings: exit 2" 2 "$STATUS"
 expect_match "  ... named as such" "two connection strings" "$ERR"
 
+# A broker list with a scheme Kafka clients do not use: refused at once, not after
+# --timeout (30 s) of trying.
+run_usage pageviews --brokers kafka://127.0.0.1:9092 --count 1
+expect_eq "--brokers kafka://...: exit 2 within the 10 s this allows" 2 "$STATUS"
+expect_match "  ... naming the entry and the scheme" "^shop-pageviews: error: --brokers: 'kafka://127.0.0.1:9092' has the scheme 'kafka://'" "$ERR"
+
 # Connection strings checked before connecting, as libpq parses them.
 run_usage watch --url 127.0.0.1:5432/db top_items
 expect_eq "--url host:port/db (no scheme): exit 2, not a Unix socket tried" \

@@ -63,6 +63,7 @@ Settings validate(const Options& options, const Environment& env) {
   const auto configured = kafka_config_brokers(settings.properties);
   settings.brokers = options.brokers.empty() && configured ? Setting{*configured, "bootstrap.servers"}
                                                           : resolve_kafka_brokers(options.brokers, env);
+  if (settings.to_kafka) check_kafka_brokers(settings.brokers.value, settings.brokers.source);
   settings.flush_timeout = parse_duration(options.flush_timeout, "--flush-timeout");
   settings.timeout = parse_duration(options.timeout, "--timeout");
   if (settings.timeout <= nanoseconds::zero()) throw UsageError("--timeout: must be greater than 0");
