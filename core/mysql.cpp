@@ -5,6 +5,15 @@
 #include <fmt/core.h>
 #include <mysql_driver.h>
 
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <memory>
 #include <mutex>
 
 #include "core/error.hpp"
@@ -91,6 +100,58 @@ void set_tls_properties(sql::ConnectOptionsMap& properties, const MysqlTls& tls)
 bool session_uses_tls(sql::Statement& statement) { return !mysql_session_tls(statement).empty(); }
 
 // What a TLS failure means, for the one line the user reads (" : ..." or "").
+// Why a TCP connection to host:port fails, in words ("connection refused"), or "" when
+// it does not. libmariadb's "Can't connect to server on 'H' (115)" gives the errno of its
+// non-blocking connect(), EINPROGRESS, whatever the real cause was: a connection of our
+// own (bounded by one second) finds it.
+std::string tcp_connect_failure(const std::string& host, uint16_t port) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  const std::string service = std::to_string(port);
+  if (const int status = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &found); status != 0) {
+    return fmt::format("cannot resolve host {} ({})", host, ::gai_strerror(status));
+  }
+  std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> addresses(found, &::freeaddrinfo);
+  std::string reason;
+  for (const addrinfo* address = found; address != nullptr; address = address->ai_next) {
+    const int fd = ::socket(address->ai_family, address->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, address->ai_protocol);
+    if (fd < 0) continue;
+    int error = 0;
+    if (::connect(fd, address->ai_addr, address->ai_addrlen) != 0) {
+      error = errno;
+      if (error == EINPROGRESS) {
+        pollfd wait{fd, POLLOUT, 0};
+        const int ready = ::poll(&wait, 1, 1000);
+        socklen_t length = sizeof error;
+        if (ready == 0) {
+          error = ETIMEDOUT;
+        } else if (ready < 0 || ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0) {
+          error = errno;
+        }
+      }
+    }
+    ::close(fd);
+    if (error == 0) return "";  // reachable: the failure is something else
+    reason = std::strerror(error);
+  }
+  if (!reason.empty()) reason[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(reason[0])));
+  return reason;
+}
+
+// libmariadb's connect errors end in " (N)", an errno (or getaddrinfo code) that
+// tcp_connect_failure() words correctly: drop it ("Can't connect to server on '127.0.0.1' (115)" -> "... on '127.0.0.1'").
+std::string without_errno_suffix(std::string message) {
+  const size_t open = message.rfind(" (");
+  const size_t digits = open == std::string::npos ? open : open + (message[open + 2] == '-' ? 3 : 2);
+  if (open != std::string::npos && message.back() == ')' && digits + 1 < message.size() &&
+      message.find_first_not_of("0123456789", digits) == message.size() - 1) {
+    message.erase(open);
+  }
+  return message;
+}
+
 std::string explain_connect_failure(const sql::SQLException& error, const MysqlUrl& url) {
   const std::string message = error.what();
   const std::string_view mode = mysql_ssl_mode_name(url.tls.mode);
@@ -102,6 +163,11 @@ std::string explain_connect_failure(const sql::SQLException& error, const MysqlU
       if (url.tls.mode == MysqlSslMode::disabled) {
         return ": access denied; with ssl-mode DISABLED, a server that requires TLS also refuses this way";
       }
+      return "";
+    case 2002:  // CR_CONNECTION_ERROR (libmariadb gives it for TCP too)
+    case 2003:  // CR_CONN_HOST_ERROR
+    case 2005:  // CR_UNKNOWN_HOST: its "(-2)" is getaddrinfo's EAI_NONAME
+      if (const std::string reason = tcp_connect_failure(url.host, url.port); !reason.empty()) return ": " + reason;
       return "";
     case 2026:  // CR_SSL_CONNECTION_ERROR
       if (message.find("Validation of SSL server certificate failed") != std::string::npos) {
@@ -150,8 +216,14 @@ std::unique_ptr<sql::Connection> connect_mysql(const MysqlUrl& url, const MysqlC
     }
     return connection;
   } catch (const sql::SQLException& error) {
-    throw Error(fmt::format("cannot connect to MySQL at {}{} ({})", url.masked(), explain_connect_failure(error, url),
-                            describe_mysql_error(error)));
+    const std::string why = explain_connect_failure(error, url);
+    std::string detail = describe_mysql_error(error);
+    if (error.getErrorCode() == 2002 || error.getErrorCode() == 2003 || error.getErrorCode() == 2005) {
+      // "(115)" said nothing true once `why` names the cause.
+      detail = without_errno_suffix(std::string(error.what())) + fmt::format(" (MySQL error {})", error.getErrorCode());
+      if (why.empty()) detail = describe_mysql_error(error);
+    }
+    throw Error(fmt::format("cannot connect to MySQL at {}{} ({})", url.masked(), why, detail));
   }
 }
 

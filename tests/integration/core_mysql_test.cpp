@@ -1,4 +1,11 @@
 // core/mysql.hpp against a real MariaDB: transactions must report a failed COMMIT.
+#include <arpa/inet.h>
+#include <fmt/format.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/error.hpp"
 #include "mysql_test_support.hpp"
 
 namespace {
@@ -58,3 +65,47 @@ TEST_F(CoreMysqlTest, DisabledAutocommitKeepsWorkUntilCommit) {
 }
 
 }  // namespace
+
+namespace {
+
+// A loopback port nothing listens on: bound, then closed.
+uint16_t closed_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), length);  // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast)
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);  // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast)
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+std::string connect_error(const shop::MysqlUrl& url) {
+  try {
+    const auto connection = shop::connect_mysql(url);
+  } catch (const shop::Error& e) {
+    return e.what();
+  }
+  return "<connected>";
+}
+
+}  // namespace
+
+// libmariadb says "(115)" (EINPROGRESS, from its non-blocking connect) for a refused
+// port and "(-2)" for an unknown host: the error says what happened in words instead.
+TEST_F(CoreMysqlTest, AFailedConnectionSaysWhyInWordsNotAnErrno) {
+  shop::MysqlUrl refused = url_for(m_database);
+  refused.port = closed_port();
+  const std::string refused_error = connect_error(refused);
+  EXPECT_NE(refused_error.find(fmt::format("127.0.0.1:{}/{}: connection refused (", refused.port, m_database)),
+            std::string::npos)
+      << refused_error;
+  EXPECT_EQ(refused_error.find("(115)"), std::string::npos) << refused_error;
+
+  shop::MysqlUrl unknown = url_for(m_database);
+  unknown.host = "no-such-host.invalid";
+  const std::string unknown_error = connect_error(unknown);
+  EXPECT_NE(unknown_error.find(": cannot resolve host no-such-host.invalid ("), std::string::npos) << unknown_error;
+  EXPECT_EQ(unknown_error.find("(-2)"), std::string::npos) << unknown_error;
+}

@@ -67,6 +67,14 @@ basic() {
   expect_eq "malformed lines: exit 1" 1 "$status"
   expect_match "malformed lines: each named with its number" 'line 2: not JSON.*line 3: no "item_id"' "$(tr '\n' ' ' <"$WORK_DIR/err")"
   expect_eq "malformed lines: counted" 2 "$(json_number "$WORK_DIR/bad.json" malformed_lines)"
+  expect_match "a line that is not JSON says what the input must be" \
+    "^shop-restock: warning: line 2: not JSON .*; skipped \\(not a JSON line: shop-restock reads shop-watch's --format jsonl, e.g. shop-watch --format jsonl low_stock_alerts \\| shop-restock\\)$" \
+    "$(grep 'line 2:' "$WORK_DIR/err")"
+  # shop-watch's table piped in by mistake: the hint once, not on every line.
+  printf '%s\n' ' item_id | stock' '---------+-------' '       4 |     1' |
+    "$RESTOCK" --mysql "$url" --lead-time 0s --lenient 2>"$WORK_DIR/err" || not_ok "--lenient with a table failed"
+  expect_eq "a table on stdin: three lines skipped, the hint once" "3 1" \
+    "$(grep -c 'skipped' "$WORK_DIR/err") $(grep -c 'reads shop-watch.s --format jsonl' "$WORK_DIR/err")"
   expect_eq "malformed lines: the good line still placed and delivered its order" "5	delivered" \
     "$(sql "SELECT quantity, status FROM warehouse_orders WHERE item_id = 4")"
 

@@ -158,7 +158,17 @@ class Restock {
     const auto parsed = parse_signal(line);
     if (const auto* reason = std::get_if<std::string>(&parsed)) {
       ++m_counts.malformed;
-      print_warning(fmt::format("line {}: {}; skipped", m_counts.lines, *reason));
+      // A table (shop-watch's default output) or CSV piped in by mistake: say once what
+      // the input must be, not only that each line is wrong.
+      const size_t first = line.find_first_not_of(" \t\r");
+      const bool looks_like_json = line[first] == '{';
+      std::string hint;
+      if (!looks_like_json && !m_format_hint_given) {
+        m_format_hint_given = true;
+        hint = " (not a JSON line: shop-restock reads shop-watch's --format jsonl, e.g. "
+               "shop-watch --format jsonl low_stock_alerts | shop-restock)";
+      }
+      print_warning(fmt::format("line {}: {}; skipped{}", m_counts.lines, *reason, hint));
       return;
     }
     const Signal& signal = std::get<Signal>(parsed);
@@ -287,6 +297,7 @@ class Restock {
   std::map<uint64_t, Scheduled> m_schedule;  // item -> its open order
   std::string m_partial;                     // an input line not yet complete
   Counts m_counts;
+  bool m_format_hint_given = false;  // the "not a JSON line" hint, once per run
   StdoutWriter m_out;
 };
 
