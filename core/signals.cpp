@@ -6,7 +6,12 @@
 
 #include <atomic>
 #include <csignal>
+#include <cstring>
 #include <mutex>
+#include <utility>
+
+#include "core/diagnostics.hpp"
+#include "core/status_line.hpp"
 
 namespace shop {
 namespace {
@@ -17,6 +22,51 @@ std::atomic<int> g_signal_count{0};
 int g_wake_pipe[2] = {-1, -1};
 std::once_flag g_install_once;
 std::atomic<void (*)()> g_immediate_exit_hook{nullptr};
+std::atomic<const ImmediateExitReport*> g_immediate_exit_report{nullptr};
+
+// Async-signal-safe output for the second signal: write() and our own digits only.
+void write_raw(const char* text, size_t size) noexcept {
+  while (size > 0) {
+    const ssize_t written = ::write(STDERR_FILENO, text, size);
+    if (written <= 0) return;
+    text += written;
+    size -= static_cast<size_t>(written);
+  }
+}
+void write_raw(const char* text) noexcept { write_raw(text, std::strlen(text)); }
+// 1234567 -> "1,234,567", as every other count the programs print.
+void write_grouped(uint64_t value) noexcept {
+  char digits[32];
+  size_t size = 0;
+  size_t in_group = 0;
+  do {
+    if (in_group == 3) {
+      digits[size++] = ',';
+      in_group = 0;
+    }
+    digits[size++] = static_cast<char>('0' + value % 10);
+    value /= 10;
+    ++in_group;
+  } while (value > 0);
+  for (size_t i = 0; i < size / 2; ++i) std::swap(digits[i], digits[size - 1 - i]);
+  write_raw(digits, size);
+}
+
+void say_immediate_exit() noexcept {
+  // The status line is on the screen without its newline: end it first.
+  if (status_line_on_screen()) write_raw("\n");
+  write_raw(program_name().c_str());
+  write_raw(": second signal: exiting at once");
+  if (const ImmediateExitReport* report = g_immediate_exit_report.load(); report != nullptr) {
+    const uint64_t handed = report->handed->load(std::memory_order_relaxed);
+    const uint64_t settled = report->settled->load(std::memory_order_relaxed);
+    write_raw("; ");
+    write_grouped(handed > settled ? handed - settled : 0);
+    write_raw(" ");
+    write_raw(report->what);
+  }
+  write_raw("\n");
+}
 
 void wake_sleepers() noexcept {
   if (g_wake_pipe[1] >= 0) {
@@ -30,6 +80,7 @@ extern "C" void handle_stop_signal(int signal_number) {
     // Second signal: the user insists. Exit now, skipping destructors and flushing, after
     // the one async-signal-safe hook (e.g. restoring the terminal).
     if (auto hook = g_immediate_exit_hook.load(); hook != nullptr) hook();
+    say_immediate_exit();
     ::_exit(128 + signal_number);
   }
   g_stop_signal.store(signal_number);
@@ -61,6 +112,7 @@ void install_signal_handlers() {
 }
 
 void set_immediate_exit_hook(void (*hook)()) noexcept { g_immediate_exit_hook.store(hook); }
+void set_immediate_exit_report(const ImmediateExitReport* report) noexcept { g_immediate_exit_report.store(report); }
 
 bool stop_requested() noexcept { return g_stop_signal.load() != 0; }
 int stop_signal() noexcept {

@@ -1,4 +1,6 @@
 #pragma once
+#include <atomic>
+#include <cstdint>
 // SIGINT/SIGTERM handling shared by every program (DESIGN.md "Conventions"):
 // the first signal asks the program to stop gracefully, a second one exits at once with
 // 128+signal. SIGPIPE is ignored so a closed stdout shows up as EPIPE (see output.hpp).
@@ -13,6 +15,17 @@ void install_signal_handlers();
 // A function the handler calls just before exiting on a second signal; it must be
 // async-signal-safe (write(), tcsetattr()). nullptr removes it.
 void set_immediate_exit_hook(void (*hook)()) noexcept;
+
+// What a second signal says before it exits: "<program>: second signal: exiting at once"
+// and, with a report set, how many of what was handed on had no outcome yet ("; 1,024
+// page views not delivered"). The counters are read in the handler: lock-free atomics
+// that the program keeps current (one writer each). nullptr removes the report.
+struct ImmediateExitReport {
+  const std::atomic<uint64_t>* handed = nullptr;   // e.g. messages handed to librdkafka
+  const std::atomic<uint64_t>* settled = nullptr;  // of those, delivered or failed
+  const char* what = "";                           // "page views not delivered"
+};
+void set_immediate_exit_report(const ImmediateExitReport* report) noexcept;
 
 // True once a stop was requested (by a signal or request_stop()).
 [[nodiscard]] bool stop_requested() noexcept;

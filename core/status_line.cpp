@@ -3,6 +3,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <string>
 
 #include "core/diagnostics.hpp"
@@ -11,6 +12,9 @@
 namespace shop {
 
 namespace {
+
+std::atomic<bool> g_on_screen{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "read in a signal handler");
 
 bool continuation_byte(char byte) { return (static_cast<unsigned char>(byte) & 0xC0) == 0x80; }
 
@@ -22,6 +26,8 @@ size_t terminal_columns() {
 }
 
 }  // namespace
+
+bool status_line_on_screen() noexcept { return g_on_screen.load(std::memory_order_relaxed); }
 
 std::string clip_to_columns(std::string_view text, size_t columns) {
   size_t characters = 0;
@@ -68,6 +74,7 @@ void StatusLine::update(std::string_view text, std::chrono::steady_clock::time_p
     } catch (...) {  // NOLINT(bugprone-empty-catch): a failing stderr must not stop the work
     }
     m_drawn = true;
+    g_on_screen.store(true, std::memory_order_relaxed);
   } else {
     write_stderr_line(text);
   }
@@ -80,6 +87,7 @@ void StatusLine::clear() {
     } catch (...) {  // NOLINT(bugprone-empty-catch)
     }
     m_drawn = false;
+    g_on_screen.store(false, std::memory_order_relaxed);
   }
 }
 

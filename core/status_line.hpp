@@ -12,6 +12,10 @@ namespace shop {
 // column is "…" (one column), so a clipped line shows it was clipped.
 [[nodiscard]] std::string clip_to_columns(std::string_view text, size_t columns);
 
+// True while a status line is drawn on the terminal without its newline (at most one
+// per process); async-signal-safe, for the second signal's message (core/signals.cpp).
+[[nodiscard]] bool status_line_on_screen() noexcept;
+
 class StatusLine {
  public:
   // Shown when `progress_flag` is set or stderr is a terminal, and never with -q.

@@ -179,6 +179,24 @@ faults() {
   expect_eq "flush deadline: sent = delivered + failed" "$sent" "$((delivered + failed))"
   expect_match "flush deadline: the error names the deadline" \
     'error: [0-9]+ of [0-9]+ page views not delivered .*--flush-timeout' "$(tail -n 1 "$WORK_DIR/err")"
+
+  # A second signal while the flush waits on a broker that is down: an immediate exit
+  # that still says how many page views were handed on and not delivered.
+  topic=$(new_topic second)
+  "$PAGEVIEWS" --topic "$topic" --rate 1000 --duration 60s --flush-timeout 30s 2>"$WORK_DIR/err" &
+  pid=$!
+  sleep 1
+  "$SERVICES_SH" broker-down
+  sleep 1
+  kill -INT "$pid"
+  sleep 0.5
+  kill -INT "$pid"
+  status=0
+  wait "$pid" || status=$?
+  "$SERVICES_SH" broker-up
+  expect_eq "a second SIGINT: exit 130 at once (not after the 30 s flush timeout)" 130 "$status"
+  expect_match "  ... saying how many were not delivered" \
+    '^shop-pageviews: second signal: exiting at once; [1-9][0-9,]* page views not delivered$' "$(tail -n 1 "$WORK_DIR/err")"
 }
 
 stages() {

@@ -87,10 +87,16 @@ class PageviewRun {
     if (settings.stream.find_max) m_finder.emplace(*settings.stream.find_max, settings.stream.instance, m_pacer, m_intervals);
     if (settings.to_kafka) {
       m_producer.emplace(settings.brokers.value, settings.brokers.source, settings.properties, options.topic);
+      // A second Ctrl-C exits at once: it still says how many were handed on and not delivered.
+      m_exit_report = {&m_producer->handed_counter(), &m_producer->settled_counter(), "page views not delivered"};
+      set_immediate_exit_report(&m_exit_report);
     } else {
       m_stdout.emplace(1 << 18);
     }
   }
+  ~PageviewRun() { set_immediate_exit_report(nullptr); }
+  PageviewRun(const PageviewRun&) = delete;
+  PageviewRun& operator=(const PageviewRun&) = delete;
 
   int execute() {
     if (m_producer) m_producer->wait_until_reachable(m_settings.timeout);
@@ -329,6 +335,7 @@ class PageviewRun {
   std::optional<RateFinder> m_finder;  // --find-max
   std::string m_search_error;          // --find-max failed mid-run (another instance missing)
   std::optional<KafkaProducer> m_producer;
+  ImmediateExitReport m_exit_report;
   std::optional<StdoutWriter> m_stdout;
   Clock::time_point m_start{};
   Clock::time_point m_send_end{};

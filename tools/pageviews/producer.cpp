@@ -81,6 +81,7 @@ void KafkaProducer::on_delivery(rd_kafka_t* /*handle*/, const rd_kafka_message_t
 }
 
 void KafkaProducer::record_delivery(const rd_kafka_message_t& message) {
+  m_settled.store(m_settled.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   if (message.err == RD_KAFKA_RESP_ERR_NO_ERROR) {
     ++m_stats.delivered;
     if (m_reports_in_burst++ % 64 == 0) m_report_time = Clock::now();
@@ -166,7 +167,8 @@ bool KafkaProducer::submit() {
     // the whole batch is queued.
     const int accepted = rd_kafka_produce_batch(m_topic.get(), RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY,
                                                 m_batch.data(), static_cast<int>(m_batch.size()));
-    m_queued += static_cast<uint64_t>(std::max(accepted, 0));
+    m_queued.store(m_queued.load(std::memory_order_relaxed) + static_cast<uint64_t>(std::max(accepted, 0)),
+                   std::memory_order_relaxed);
     if (static_cast<size_t>(accepted) == m_batch.size()) {
       m_batch.clear();
       break;

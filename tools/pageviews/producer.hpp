@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <atomic>
 #include <utility>
 #include <vector>
 
@@ -84,7 +85,12 @@ class KafkaProducer {
   bool submit();
 
   // Messages handed to librdkafka so far.
-  [[nodiscard]] uint64_t queued() const noexcept { return m_queued; }
+  [[nodiscard]] uint64_t queued() const noexcept { return m_queued.load(std::memory_order_relaxed); }
+  // Messages handed and settled (delivered or failed), as atomics a second signal's
+  // handler reads to say how many were not delivered (core/signals.hpp). One writer each
+  // (the producing thread serves the reports too): plain stores, no locked instructions.
+  [[nodiscard]] const std::atomic<uint64_t>& handed_counter() const noexcept { return m_queued; }
+  [[nodiscard]] const std::atomic<uint64_t>& settled_counter() const noexcept { return m_settled; }
 
   // Serves delivery reports and events for up to `timeout` (returns early on any).
   void poll(std::chrono::milliseconds timeout) { serve(static_cast<int>(timeout.count())); }
@@ -150,7 +156,8 @@ class KafkaProducer {
   std::vector<rd_kafka_message_t> m_batch;
   std::unique_ptr<char[]> m_batch_bytes = std::make_unique<char[]>(k_batch_messages * k_message_room);
   size_t m_slots_used = 0;
-  uint64_t m_queued = 0;
+  std::atomic<uint64_t> m_queued{0};
+  std::atomic<uint64_t> m_settled{0};
   uint64_t m_backpressure_waits = 0;
   std::unique_ptr<rd_kafka_t, HandleDeleter> m_handle;
   std::unique_ptr<rd_kafka_topic_t, TopicDeleter> m_topic;
