@@ -146,9 +146,15 @@ PgConnection connect_postgres(const std::string& conninfo, int connect_timeout_s
   check_postgres_tls_files(conninfo);
   const std::string timeout = std::to_string(connect_timeout_seconds);
   const std::string& application = program_name();
-  const char* keys[] = {"connect_timeout", "fallback_application_name", "dbname", nullptr};
-  const char* values[] = {timeout.c_str(), application.empty() ? nullptr : application.c_str(),
-                          conninfo.empty() ? nullptr : conninfo.c_str(), nullptr};
+  // TCP keepalives and a user timeout, so that a silent partition (a server that stopped
+  // answering, a dropped route) ends the connection in about half a minute instead of
+  // never: a source then reconnects and says so. libpq's keywords (libpq docs, "Parameter
+  // Key Words": keepalives_idle/_interval/_count, tcp_user_timeout in ms); given before
+  // dbname, so a user's own values in the URL win.
+  const char* keys[] = {"connect_timeout", "fallback_application_name", "keepalives", "keepalives_idle",
+                        "keepalives_interval", "keepalives_count", "tcp_user_timeout", "dbname", nullptr};
+  const char* values[] = {timeout.c_str(), application.empty() ? nullptr : application.c_str(), "1", "10", "5", "3",
+                          "30000", conninfo.empty() ? nullptr : conninfo.c_str(), nullptr};
   PgConnection connection(PQconnectdbParams(keys, values, 1));
   if (!connection) throw Error("out of memory connecting to " + describe_postgres_target(conninfo));
   if (PQstatus(connection.get()) != CONNECTION_OK) {
