@@ -19,7 +19,7 @@ function(shop_add_tool name)
   add_dependencies(tools shop-${name})
   install(TARGETS shop-${name} RUNTIME DESTINATION bin)
 
-  # The CLI contract every program keeps (DESIGN.md "Conventions"); the script checks
+  # The CLI contract every program keeps (README.md, "Conventions every program follows"); the script checks
   # exit statuses itself (CTest ignores them when an output regex is set).
   if(SHOP_BUILD_TESTS)
     foreach(check help version unknown_flag help_pipe whole_numbers)
