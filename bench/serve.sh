@@ -138,12 +138,13 @@ for ((change = 1; change <= changes; change++)); do
 done
 wait "$clients_pid" || die "the clients failed: $(cat "$work/clients.err")"
 rss_kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$serve_pid/status")
-# Each client's k-th change event belongs to the k-th update (ids rise, one per update).
+# Each client's k-th change event belongs to the k-th update (ids rise, one per update;
+# a one-view stream's id is "<run>-<view>:<sequence>").
 python3 - "$work/clients.out" "$work/applied" "$rss_kb" <<'PY'
 import sys
 lines = [l.split() for l in open(sys.argv[1]) if not l.startswith("ready")]
 applied = [float(l) for l in open(sys.argv[2])]
-ids = sorted({event_id for event_id, _ in lines}, key=lambda i: int(i.rsplit("-", 1)[1]))
+ids = sorted({event_id for event_id, _ in lines}, key=lambda i: int(i.rsplit(":", 1)[-1]))
 if len(ids) != len(applied):
     sys.exit(f"serve.sh: {len(ids)} change events for {len(applied)} updates")
 latencies = sorted((float(at) - applied[ids.index(event_id)]) * 1000 for event_id, at in lines)

@@ -36,7 +36,9 @@ class Summary {
   std::vector<std::pair<std::string, Field>> m_fields;
 };
 
-// Appends `text` as a JSON string literal (quotes included) to `out`.
+// Appends `text` as a JSON string literal (quotes included) to `out`: always valid
+// UTF-8 JSON, whatever the bytes (control characters escaped, each ill-formed UTF-8
+// sequence replaced with \ufffd).
 void append_json_string(std::string& out, std::string_view text);
 
 }  // namespace shop

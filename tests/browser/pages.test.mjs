@@ -34,6 +34,11 @@ const expectEq = (what, expected, actual) => {
 const sql = (query) => execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-At', database, '-c', query],
   {encoding: 'utf8'}).trim();
 const lines = (text) => (text === '' ? [] : text.split('\n'));
+// Orders per minute from the first minute with orders to the last, 0 for the ones between
+// that have none: what the chart must draw.
+const everyMinuteOrders = `SELECT coalesce(t.orders, 0) FROM generate_series(
+    (SELECT min(minute) FROM order_trends_by_minute), (SELECT max(minute) FROM order_trends_by_minute),
+    INTERVAL '1 minute') AS m(minute) LEFT JOIN order_trends_by_minute AS t USING (minute) ORDER BY minute`;
 
 // waitFor WHAT PAGE FN ARG: FN(ARG) in the page becomes true within 5 s (the issue: "within
 // a few seconds"); no reload happens meanwhile (a marker set on the window survives).
@@ -82,13 +87,29 @@ try {
   expectEq('top sellers: the bars\' lengths are the revenue',
     lines(sql('SELECT revenue FROM top_items ORDER BY revenue DESC, item_id')).map(Number),
     await page.evaluate(() => window.shopCharts.top.data.datasets[0].data));
-  expectEq('order trends: one point per minute, the orders of each',
-    lines(sql('SELECT orders FROM order_trends_by_minute ORDER BY minute')).map(Number),
+  expectEq('order trends: one bar per minute from the first to the last, 0 for a minute without orders',
+    lines(sql(everyMinuteOrders)).map(Number),
     await page.evaluate(() => window.shopCharts.trends.data.datasets[0].data.map((point) => point.y)));
+  expectEq('order trends: orders as bars, revenue as straight segments (no smoothing inventing a slope)',
+    ['bar', 0],
+    await page.evaluate(() => [window.shopCharts.trends.data.datasets[0].type,
+      window.shopCharts.trends.data.datasets[1].tension]));
+  const shares = await page.$$eval('#funnel-items tr td:last-child', (cells) => cells.map((cell) => cell.textContent));
+  if (shares.length > 0 && shares.every((text) => /^\d+(\.\d+)? %$/.test(text) && parseFloat(text) <= 100)) {
+    ok(`conversion per item: a share of at most 100 % (${shares.join(', ')})`);
+  } else {
+    notOk(`conversion per item: not all shares of at most 100 %: ${shares.join(', ')}`);
+  }
+  expectEq('inventory: the figures say what they count',
+    ['items well stocked', 'items running low', 'items sold out'],
+    await page.$$eval('#inventory .figures .label', (labels) => labels.map((label) => label.textContent)));
+  expectEq('inventory: "well stocked" counts the items at or above the low-stock threshold',
+    sql("SELECT count(*) FROM inventory_status WHERE status = 'in stock'"),
+    await page.textContent('#inventory-in-stock'));
   expectEq('conversion funnel: the shop\'s views and orders',
     sql("SELECT views || ' ' || orders FROM conversion_funnel_overall"),
-    await page.evaluate(() => document.getElementById('funnel-views').textContent + ' ' +
-      document.getElementById('funnel-orders').textContent));
+    await page.evaluate(() => (document.getElementById('funnel-views').textContent + ' ' +
+      document.getElementById('funnel-orders').textContent).replace(/,/g, '')));  // 2,007 as people write it
   expectEq('conversion funnel: the most viewed items',
     lines(sql('SELECT name FROM conversion_funnel WHERE views > 0 ORDER BY views DESC, item_id LIMIT 8')),
     await page.$$eval('#funnel-items tr td:first-child', (cells) => cells.map((cell) => cell.textContent)));
@@ -102,6 +123,9 @@ try {
     sql("SELECT coalesce(sum(orders) FILTER (WHERE status = 'placed'), 0) || ' ' || coalesce(sum(orders) FILTER (WHERE status = 'delivered'), 0) FROM warehouse_orders_summary"),
     await page.evaluate(() => document.getElementById('warehouse-placed').textContent + ' ' +
       document.getElementById('warehouse-delivered').textContent));
+  const header = await page.textContent('#source');
+  if (/^live from PostgreSQL \d+(\.\d+)*, polled every 100 ms$/.test(header)) ok(`the header names the real source and mode: "${header}"`);
+  else notOk(`the header should name PostgreSQL and poll mode (the test runs shop-serve so), got "${header}"`);
   expectEq('every panel says live', ['live'],
     [...new Set(await page.$$eval('.condition[data-view]', (badges) => badges.map((badge) => badge.dataset.condition)))]);
   await page.screenshot({path: `${screenshots}/dashboard.png`, fullPage: true});
@@ -115,7 +139,9 @@ try {
       .some((cell) => cell.textContent === 'Blue Widget'), soldOutBefore);
   sql(`INSERT INTO mysql_purchases VALUES (9001, 1, 4, 1, 2, 200.00, '2026-01-01 11:59:30', '2026-01-01 11:59:30'),
        (9002, 2, 4, 1, 5, 500.00, '2026-01-01 11:59:40', '2026-01-01 11:59:40')`);
-  const minutes = lines(sql('SELECT orders FROM order_trends_by_minute ORDER BY minute')).map(Number);
+  const minutes = lines(sql(everyMinuteOrders)).map(Number);
+  if (minutes.slice(-4, -1).includes(0)) ok('order trends: the data has minutes without orders (11:57, 11:58)');
+  else notOk(`order trends: expected minutes without orders before 11:59, got ${minutes.slice(-4).join(', ')}`);
   await waitFor('order trends: new orders move the chart without a reload', page, (expected) => {
     const points = window.shopCharts.trends.data.datasets[0].data.map((point) => point.y);
     return window.notReloaded && JSON.stringify(points) === JSON.stringify(expected);
@@ -125,6 +151,10 @@ try {
 
   // The product page: the badge from "Only N left" to "Sold out".
   const product = await context.newPage();
+  const productStreams = [];
+  product.on('request', (request) => {
+    if (request.url().includes('/changes')) productStreams.push(request.url().slice(base.length));
+  });
   await product.goto(base + '/products/4');
   await product.evaluate(() => { window.notReloaded = true; });
   await waitFor('product page: name, price and category', product, () =>
@@ -132,6 +162,8 @@ try {
     document.getElementById('product-price').textContent === '$100.00' &&
     document.getElementById('product-category').textContent === 'doodads');
   expectEq('product page: the badge says how many are left', 'Only 80 left', await product.textContent('#stock-badge'));
+  expectEq('product page: it follows its own item only, not all of inventory_status', ['/api/items/4/changes'],
+    productStreams);
   await product.screenshot({path: `${screenshots}/product-low.png`});
   sql('UPDATE mysql_items SET inventory = 0 WHERE id = 4');
   await waitFor('product page: the badge goes to "Sold out" without a reload', product, () =>

@@ -8,12 +8,24 @@
 #                                                 duplicate and no gap; bad requests;
 #                                                 --assets; a slow client is dropped;
 #                                                 SIGTERM
+#   serve_test.sh SHOP_SERVE SHOP_MZSQL resume    /api/changes?views=A,B resumed with
+#                                                 Last-Event-ID from a one-view stream,
+#                                                 between snapshots, after every k
+#                                                 events, with a small --history: the
+#                                                 client has exactly the views' rows,
+#                                                 ids always rise
 #   serve_test.sh SHOP_SERVE SHOP_MZSQL subscribe the SUBSCRIBE path (as on Materialize)
 #                                                 through shop-watch's stand-in
 #                                                 (watch/subscribe_standin.sql): the
 #                                                 snapshot at the AS OF, only what
 #                                                 progress closed, a lost connection
 #                                                 resumed with only the missed changes
+#   serve_test.sh SHOP_SERVE SHOP_MZSQL http      the raw socket as a hostile client
+#                                                 uses it (serve/http_probe.py): Host,
+#                                                 Transfer-Encoding, Expect, absolute-form,
+#                                                 error bodies, idle and slow clients; and
+#                                                 under a low open files limit, more
+#                                                 stream clients than it allows
 #   serve_test.sh SHOP_SERVE SHOP_MZSQL restart   PostgreSQL restarted under a running
 #                                                 server (RESOURCE_LOCK postgres)
 #   serve_test.sh SHOP_SERVE SHOP_MZSQL browser   the dashboard and a product page in
@@ -23,19 +35,26 @@
 # shellcheck source-path=SCRIPTDIR source=harness/lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/harness/lib.sh"
 
-readonly USAGE="usage: serve_test.sh SHOP_SERVE SHOP_MZSQL api|subscribe|restart|browser"
+readonly USAGE="usage: serve_test.sh SHOP_SERVE SHOP_MZSQL api|resume|subscribe|http|restart|browser"
 readonly SERVE=${1:?$USAGE}
 readonly MZSQL=${2:?$USAGE}
 readonly PART=${3:?$USAGE}
 readonly SSE="python3 $HARNESS_DIR/../serve/sse.py"
+readonly PROBE="python3 $HARNESS_DIR/../serve/http_probe.py"
 [[ -x $SERVE ]] || die "not an executable: $SERVE"
 postgres_test_database "serve_test_${PART}_$$"
 
 # start_serve ARGS...: starts shop-serve on a free port (in poll mode unless
-# SERVE_MODE_ARGS says otherwise); sets SERVE_PID and BASE.
+# SERVE_MODE_ARGS says otherwise; under `ulimit -n SERVE_OPEN_FILES` if set); sets
+# SERVE_PID and BASE.
 SERVE_MODE_ARGS=(--mode poll --interval 100ms)
+SERVE_OPEN_FILES=""
 start_serve() {
-  "$SERVE" --url "$url" "${SERVE_MODE_ARGS[@]}" --listen 127.0.0.1:0 "$@" >"$WORK_DIR/serve.out" 2>"$WORK_DIR/serve.err" &
+  # Emptied here, not by the redirection in the child, which may come after the port is
+  # looked for below (and the last server's port found).
+  : >"$WORK_DIR/serve.err"
+  (if [[ -n $SERVE_OPEN_FILES ]]; then ulimit -n "$SERVE_OPEN_FILES"; fi
+    exec "$SERVE" --url "$url" "${SERVE_MODE_ARGS[@]}" --listen 127.0.0.1:0 "$@") >"$WORK_DIR/serve.out" 2>"$WORK_DIR/serve.err" &
   SERVE_PID=$!
   on_exit kill "$SERVE_PID"
   local deadline=$((SECONDS + 10)) port=""
@@ -198,8 +217,12 @@ api() {
   done
   expect_eq "a request line with .. as it is on the wire: 404" "HTTP/1.1 404 Not Found" \
     "$(raw 'GET /assets/../../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n')"
-  expect_eq "an absolute-form target: 404" "HTTP/1.1 404 Not Found" \
-    "$(raw 'GET http://example.com/ HTTP/1.1\r\nHost: x\r\n\r\n')"
+  # RFC 9112 section 3.2.2: absolute-form is accepted (any host, as any Host header is);
+  # http_probe.py has the rest.
+  expect_eq "an absolute-form target: its path" "HTTP/1.1 200 OK" \
+    "$(raw 'GET http://example.com/healthz HTTP/1.1\r\nHost: x\r\n\r\n')"
+  expect_eq "an absolute-form target of another scheme: 404" "HTTP/1.1 404 Not Found" \
+    "$(raw 'GET https://example.com/ HTTP/1.1\r\nHost: x\r\n\r\n')"
   expect_eq "garbage instead of a request: 400" "HTTP/1.1 400 Bad Request" "$(raw 'HELLO\r\n\r\n')"
   expect_eq "a request with a body: 413" "HTTP/1.1 413 Payload Too Large" \
     "$(raw 'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello')"
@@ -210,7 +233,7 @@ api() {
   expect_eq "/assets/chart.min.js: Chart.js, built in" "200 text/javascript; charset=utf-8" \
     "$(curl -s -o /dev/null -w '%{http_code} %{content_type}' "$BASE/assets/chart.min.js")"
   expect_match "/metrics: Prometheus text" 'shop_serve_source_up\{view="notes",state="live"\} 1' "$(body_of /metrics)"
-  expect_match "/metrics: the clients so far" 'shop_serve_stream_clients_total [5-9]' "$(body_of /metrics)"
+  expect_match "/metrics: the clients so far" 'shop_serve_stream_clients_accepted_total [5-9]' "$(body_of /metrics)"
   expect_match "/healthz: 200 and every view" '"notes": \{"state": "live", "snapshot": true' "$(body_of /healthz)"
   local in_use=0
   "$SERVE" --url "$url" --mode poll --listen "127.0.0.1:${BASE##*:}" --views notes >/dev/null 2>"$WORK_DIR/in_use.err" || in_use=$?
@@ -326,6 +349,187 @@ subscribe() {
   expect_materialize_grammar "subscribe: every statement shop-serve sent parses on Materialize" shop-serve
 }
 
+# resume: the change stream of several views (/api/changes?views=A,B) resumed with
+# Last-Event-ID from wherever a client lost its connection (issue 24): each view's
+# missing snapshot or missed changes, nothing twice, ids that always rise.
+# take FILE PATH N [ID]: the stream's first N events with an id, then disconnect.
+take() {
+  $SSE take "${BASE##*:}" "$2" "$3" "${4:-}" >"$WORK_DIR/$1" || not_ok "$1: fewer than $3 events came"
+}
+# follow FILE PATH [ID]: the stream from there on, in the background (killed at the end).
+follow() {
+  curl -s -N ${3:+-H "Last-Event-ID: $3"} "$BASE$2" >"$WORK_DIR/$1" &
+  on_exit kill "$!"
+}
+# The rows of both tables as sse.py view-state prints them.
+resume_truth() {
+  psql -X -q -At -F $'\t' "$url" -c "SELECT 'stream_a', id, body FROM stream_a UNION ALL
+                                      SELECT 'stream_b', id, body FROM stream_b" | sort
+}
+# churn WIDTH: changes to both tables, 40 a second, in the background until stop_churn
+# (a minute at most). b's rows are WIDTH characters long (a small --history keeps few of
+# b's events).
+churn() {
+  python3 - "$1" >"$WORK_DIR/churn.sql" <<'PY'
+import sys
+width = int(sys.argv[1])
+for i in range(60 * 40):
+    table, body = ("stream_a", f"'a{i}'") if i % 2 == 0 else ("stream_b", f"repeat('b', {width}) || '{i}'")
+    if i % 6 >= 4:
+        print(f"DELETE FROM {table} WHERE id = (SELECT min(id) FROM {table});")
+    elif i % 6 == 3:
+        print(f"UPDATE {table} SET body = body || 'u' WHERE id = (SELECT max(id) FROM {table});")
+    else:
+        print(f"INSERT INTO {table} VALUES ({1000 + i}, {body});")
+    print("SELECT pg_sleep(0.025);")
+PY
+  psql -X -q -o /dev/null "$url" -f "$WORK_DIR/churn.sql" &
+  CHURN_PID=$!
+  on_exit kill "$CHURN_PID"
+}
+stop_churn() {
+  kill "$CHURN_PID"
+  wait "$CHURN_PID" 2>/dev/null || true
+}
+# caught_up WHAT FILE...: the files' events add up to both tables' rows (after the churn).
+caught_up() {
+  local what=$1 _ file files=()
+  shift
+  for file in "$@"; do files+=("$WORK_DIR/$file"); done
+  resume_truth >"$WORK_DIR/truth"
+  for _ in $(seq 50); do
+    $SSE view-state "${files[@]}" >"$WORK_DIR/rebuilt"
+    cmp -s "$WORK_DIR/truth" "$WORK_DIR/rebuilt" && break
+    sleep 0.1
+  done
+  if cmp -s "$WORK_DIR/truth" "$WORK_DIR/rebuilt"; then
+    ok "$what: the client has exactly both views' rows"
+  else
+    not_ok "$what: the client's rows differ from the tables: $(diff "$WORK_DIR/truth" "$WORK_DIR/rebuilt" | head -n 4 | tr '\n' ' ')"
+  fi
+  expect_eq "$what: every id after the one before" "" "$($SSE check-ids "${files[@]}")"
+}
+kinds_of() { $SSE kinds "$WORK_DIR/$1" | sort -u | tr '\t\n' ': ' | sed 's/ $//'; }
+
+resume() {
+  sql "CREATE TABLE stream_a (id int, body text); CREATE TABLE stream_b (id int, body text);
+       INSERT INTO stream_a VALUES (1, 'a1'), (2, 'a2'); INSERT INTO stream_b VALUES (1, 'b1')"
+  local both='/api/changes?views=stream_a,stream_b' k
+  start_serve --views stream_a,stream_b
+  churn 4
+
+  # 1. An id from /api/views/A/changes, used on ?views=A,B: B's snapshot, A's missed changes.
+  take one.1 /api/views/stream_a/changes 3
+  sleep 0.3
+  follow one.2 "$both" "$($SSE last-id "$WORK_DIR/one.1")"
+  # 2. Lost between the two snapshots of ?views=A,B, resumed with the first one's id.
+  take two.1 "$both" 1
+  expect_eq "2: the first connection got A's snapshot only" "snapshot:stream_a" "$(kinds_of two.1)"
+  follow two.2 "$both" "$($SSE last-id "$WORK_DIR/two.1")"
+  # Lost after k events, for every k from the first event to past both snapshots, on the
+  # first connection and again on the one that resumes it; then resumed for good.
+  for ((k = 1; k <= 6; k++)); do
+    take "k$k.1" "$both" "$k"
+    sleep 0.1
+    take "k$k.2" "$both" "$k" "$($SSE last-id "$WORK_DIR/k$k.1")"
+    sleep 0.1
+    follow "k$k.3" "$both" "$($SSE last-id "$WORK_DIR/k$k.2")"
+  done
+  stop_churn
+  expect_eq "1: no snapshot of A again, B's snapshot, A's changes" "changes:stream_a snapshot:stream_b" \
+    "$(kinds_of one.2 | sed 's/ changes:stream_b//')"
+  caught_up "1: an id from A's stream on A,B" one.1 one.2
+  expect_eq "2: the resumed connection: B's snapshot, not A's again" "snapshot:stream_b" \
+    "$($SSE kinds "$WORK_DIR/two.2" | grep snapshot | sort -u | tr '\t' ':')"
+  caught_up "2: lost between the snapshots" two.1 two.2
+  for ((k = 1; k <= 6; k++)); do caught_up "lost after $k events, twice" "k$k.1" "k$k.2" "k$k.3"; done
+
+  # 3. A small --history under churn: a view whose missed events are gone starts again
+  # from a snapshot, the others resume; ids still rise and never repeat.
+  kill "$SERVE_PID"
+  wait "$SERVE_PID" || true
+  start_serve --views stream_a,stream_b --history 700
+  churn 300
+  for ((k = 1; k <= 6; k++)); do
+    take "h$k.1" "$both" "$((k + 2))"
+    sleep 0.3
+    take "h$k.2" "$both" "$k" "$($SSE last-id "$WORK_DIR/h$k.1")"
+    sleep 0.2
+    follow "h$k.3" "$both" "$($SSE last-id "$WORK_DIR/h$k.2")"
+  done
+  stop_churn
+  for ((k = 1; k <= 6; k++)); do caught_up "3: --history 700, lost twice ($k)" "h$k.1" "h$k.2" "h$k.3"; done
+  expect_match "3: some resumes started a view again from a snapshot" '[1-9]' \
+    "$(cat "$WORK_DIR"/h?.2 | grep -c '^event: snapshot' || true)"
+
+  # A product page's stream (/api/items/ID/changes): its item's rows of inventory_status
+  # only, and resumed with only that item's missed changes.
+  kill "$SERVE_PID"
+  wait "$SERVE_PID" || true
+  sql "CREATE TABLE inventory_status (item_id bigint, name text, stock int);
+       INSERT INTO inventory_status VALUES (1, 'one', 10), (2, 'two', 20), (3, 'three', 30)"
+  start_serve --views inventory_status
+  follow item.all /api/items/2/changes
+  take item.1 /api/items/2/changes 1
+  local i
+  for ((i = 0; i < 9; i++)); do
+    sql "UPDATE inventory_status SET stock = stock - 1 WHERE item_id = $((1 + i % 3))"
+    sleep 0.15
+  done
+  sql "INSERT INTO inventory_status VALUES (4, 'four', 40); DELETE FROM inventory_status WHERE item_id = 3"
+  follow item.2 /api/items/2/changes "$($SSE last-id "$WORK_DIR/item.1")"
+  local item_truth _
+  item_truth=$(psql -X -q -At -F $'\t' "$url" -c "SELECT 'inventory_status', item_id, name, stock FROM inventory_status WHERE item_id = 2")
+  for _ in $(seq 50); do
+    [[ $($SSE view-state "$WORK_DIR/item.all") == "$item_truth" && $($SSE view-state "$WORK_DIR/item.1" "$WORK_DIR/item.2") == "$item_truth" ]] && break
+    sleep 0.1
+  done
+  expect_eq "an item's stream: its row, as it is now" "$item_truth" "$($SSE view-state "$WORK_DIR/item.all")"
+  expect_eq "an item's stream: its snapshot has its row only" '{"item_id": 2, "name": "two", "stock": 20}' \
+    "$(python3 -c 'import json, sys; [print(json.dumps(r)) for r in json.loads(sys.argv[1])["rows"]]' \
+      "$(sed -n 's/^data: \(.*"rows".*\)/\1/p' "$WORK_DIR/item.1")")"
+  expect_eq "an item's stream: its changes only (-old +new for each of its 3 updates)" "6 0" \
+    "$($SSE changes "$WORK_DIR/item.all" | wc -l) $($SSE changes "$WORK_DIR/item.all" | grep -vc '"item_id": 2,' || true)"
+  expect_eq "an item's stream resumed: no snapshot, its missed changes" "changes:inventory_status" "$(kinds_of item.2)"
+  expect_eq "... adding up to its row" "$item_truth" "$($SSE view-state "$WORK_DIR/item.1" "$WORK_DIR/item.2")"
+  expect_eq "... ids that rise" "" "$($SSE check-ids "$WORK_DIR/item.1" "$WORK_DIR/item.2")"
+  expect_eq "/api/items/x/changes: 404" 404 "$(status_of /api/items/x/changes)"
+}
+
+# probe ARGS...: runs serve/http_probe.py ARGS... PORT...; counts its checks.
+probe() {
+  local command=$1 line
+  shift
+  while IFS= read -r line; do
+    case $line in
+      ok$'\t'*) ok "${line#ok$'\t'}" ;;
+      fail$'\t'*) not_ok "${line#fail$'\t'}" ;;
+      *) not_ok "http_probe.py: $line" ;;
+    esac
+  done < <($PROBE "$command" "${BASE##*:}" "$@" 2>&1 || echo "exited with status $?")
+}
+
+http() {
+  sql "CREATE TABLE notes (id int, body text); INSERT INTO notes VALUES (1, 'one')"
+  start_serve --views notes --idle-timeout 2s
+  probe framing notes
+  expect_ok "shop-serve is still running" kill -0 "$SERVE_PID"
+  kill "$SERVE_PID"
+  wait "$SERVE_PID" || true
+
+  # More stream clients than the open files limit allows (RLIMIT_NOFILE, soft and hard).
+  SERVE_OPEN_FILES=256 start_serve --views notes
+  probe capacity notes 300
+  expect_ok "shop-serve is still running" kill -0 "$SERVE_PID"
+  expect_eq "no failed accept (out of file descriptors)" "" "$(grep 'cannot accept' "$WORK_DIR/serve.err" || true)"
+  kill "$SERVE_PID"
+  wait "$SERVE_PID" || true
+  local usage=0
+  "$SERVE" --url "$url" --listen 127.0.0.1:0 --max-connections 0 >/dev/null 2>"$WORK_DIR/usage.err" || usage=$?
+  expect_eq "--max-connections 0: exit 2" 2 "$usage"
+  expect_match "--max-connections in --help" '--max-connections' "$("$SERVE" --help)"
+}
+
 restart() {
   sql "CREATE TABLE counter (id serial PRIMARY KEY, value int)"
   start_serve --views counter
@@ -385,6 +589,13 @@ browser() {
               (1 + g % 3) * 10.00, TIMESTAMP '2026-01-01 11:00:00' + g * INTERVAL '31 seconds',
               TIMESTAMP '2026-01-01 11:00:00' + g * INTERVAL '31 seconds'
        FROM generate_series(1, 110) AS g"
+  # And the product views those orders came from (about 500 per item over the hour), so
+  # the funnel's conversion is a share as in the demo, not orders over a handful of views.
+  sql "INSERT INTO pageviews_raw
+       SELECT jsonb_build_object('user_id', 1 + g % 3, 'url', '/products/' || (1 + g % 4), 'channel', 'organic search',
+                                 'received_at', extract(epoch FROM at)::bigint), at
+       FROM (SELECT g, TIMESTAMP '2026-01-01 11:00:00' + g * INTERVAL '1700 milliseconds' AS at
+             FROM generate_series(1, 2000) AS g) AS v"
   start_serve
   local screenshots=${SHOP_SCREENSHOT_DIR:-$WORK_DIR/screenshots}
   if SHOP_SERVE_URL=$BASE SHOP_SERVE_PID=$SERVE_PID SHOP_TEST_DB_URL=$url SHOP_SCREENSHOT_DIR=$screenshots \
@@ -397,8 +608,10 @@ browser() {
 
 case $PART in
   api) api ;;
+  resume) resume ;;
   subscribe) subscribe ;;
+  http) http ;;
   restart) restart ;;
   browser) browser ;;
-  *) die "unknown part '$PART' (expected api, subscribe, restart or browser)" ;;
+  *) die "unknown part '$PART' (expected api, resume, subscribe, http, restart or browser)" ;;
 esac

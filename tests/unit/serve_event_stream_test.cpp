@@ -34,17 +34,53 @@ TEST(EventStream, CommentIsOneLine) {
   EXPECT_EQ(out, ": heart beat\n\n");
 }
 
+TEST(EventStream, AnEventIdListsEachViewWithItsSequence) {
+  EXPECT_EQ(format_event_id("abc", {{"top_items", 154}, {"inventory_status", 160}}),
+            "abc-top_items:154,inventory_status:160");
+  EXPECT_EQ(format_event_id("abc", {{"public.v$1", 0}}), "abc-public.v$1:0");
+  EXPECT_EQ(format_event_id("abc", {}), "abc-");  // holds nothing: never sent, as no event leaves it so
+}
+
 TEST(EventStream, EventIdsRoundTripForTheirGenerationOnly) {
-  EXPECT_EQ(format_event_id("abc", 42), "abc-42");
-  EXPECT_EQ(parse_event_id("abc-42", "abc"), 42U);
-  EXPECT_EQ(parse_event_id("abc-0", "abc"), 0U);
-  EXPECT_EQ(parse_event_id("abd-42", "abc"), std::nullopt);
-  EXPECT_EQ(parse_event_id("abc42", "abc"), std::nullopt);
-  EXPECT_EQ(parse_event_id("abc-", "abc"), std::nullopt);
-  EXPECT_EQ(parse_event_id("abc-4x", "abc"), std::nullopt);
-  EXPECT_EQ(parse_event_id("abc--4", "abc"), std::nullopt);
-  EXPECT_EQ(parse_event_id("abc-99999999999999999999999", "abc"), std::nullopt);
-  EXPECT_EQ(parse_event_id("", "abc"), std::nullopt);
+  const std::vector<ViewPosition> views = {{"top_items", 154}, {"schema.inventory_status", 18446744073709551615U}};
+  const auto parsed = parse_event_id(format_event_id("abc", views), "abc");
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->views, views);
+  EXPECT_FALSE(parsed->unnamed);
+  EXPECT_EQ(parse_event_id(format_event_id("abc", views), "abd"), std::nullopt);
+  EXPECT_EQ(parse_event_id("abc-a:1", "ab"), std::nullopt);
+}
+
+TEST(EventStream, AMalformedEventIdIsNoId) {
+  for (const char* id : {"", "abc", "abc-", "abc42", "abc--4", "abc-a:", "abc-:5", "abc-a:5,", "abc-,a:5", "abc-a:5,,b:6",
+                         "abc-a:5x", "abc-a:-5", "abc-a:+5", "abc-a: 5", "abc-a:5,a:6", "abc-a:99999999999999999999999",
+                         "abc-4x", "abc-99999999999999999999999", "abc-a"}) {
+    EXPECT_EQ(parse_event_id(id, "abc"), std::nullopt) << id;
+  }
+}
+
+TEST(EventStream, TheFormerSingleViewIdIsThatViewsOnAStreamOfOne) {
+  const auto parsed = parse_event_id("abc-42", "abc");
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->unnamed, 42U);
+  EXPECT_EQ(parsed->of("anything", 1), 42U);
+  EXPECT_EQ(parsed->of("anything", 2), std::nullopt);
+  EXPECT_EQ(parse_event_id("abc-0", "abc")->unnamed, 0U);
+}
+
+TEST(EventStream, APositionIsLookedUpByViewName) {
+  const auto parsed = parse_event_id("abc-a:3,b.c:4", "abc");
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->of("a", 2), 3U);
+  EXPECT_EQ(parsed->of("b.c", 2), 4U);
+  EXPECT_EQ(parsed->of("b", 2), std::nullopt);
+  EXPECT_EQ(parsed->of("a", 1), 3U);  // an id from a stream of several, on a stream of one
+}
+
+TEST(EventStream, EventWithIdPutsTheIdFirst) {
+  std::string event;
+  append_event(event, "changes", "", "x");
+  EXPECT_EQ(event_with_id("g-a:1", event), "id: g-a:1\nevent: changes\ndata: x\n\n");
 }
 
 }  // namespace

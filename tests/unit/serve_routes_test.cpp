@@ -33,6 +33,25 @@ TEST(Routes, ResponseFramingForGetHeadAndClose) {
   EXPECT_NE(out.find("\r\nConnection: keep-alive\r\n"), std::string::npos);
 }
 
+TEST(Routes, OverCapacitySaysWhenToComeBack) {  // RFC 9110 sections 15.6.4 and 10.2.3
+  Reply reply = error_reply(503, "too many connections");
+  reply.retry_after_seconds = 5;
+  Framing framing;
+  framing.keep_alive = false;
+  std::string out;
+  append_response(out, reply, framing);
+  EXPECT_TRUE(out.starts_with("HTTP/1.1 503 Service Unavailable\r\n")) << out;
+  EXPECT_NE(out.find("\r\nRetry-After: 5\r\nConnection: close\r\n"), std::string::npos) << out;
+  out.clear();
+  append_response(out, error_reply(501, "x"), framing);
+  EXPECT_TRUE(out.starts_with("HTTP/1.1 501 Not Implemented\r\n")) << out;
+  EXPECT_EQ(out.find("Retry-After"), std::string::npos) << out;
+}
+
+TEST(Routes, ErrorBodiesAreValidUtf8Json) {
+  EXPECT_EQ(error_reply(404, "no view named '\xff\x01'").body, "{\"error\": \"no view named '\\ufffd\\u0001'\"}");
+}
+
 TEST(Routes, MethodNotAllowedSaysWhatIs) {
   ViewHub hub("g", 1 << 20);
   const Assets assets("");
@@ -63,6 +82,12 @@ TEST(Routes, OnlyTheListedPaths) {
   EXPECT_EQ(router.route("GET", "/api/changes?views=,", "").status, 400U);
   EXPECT_EQ(router.route("GET", "/api/changes?views=inventory_status,nope", "").status, 404U);
   EXPECT_EQ(router.route("GET", "/api/views/inventory_status/changes", "").stream_views.size(), 1U);
+  const Reply item_stream = router.route("GET", "/api/items/42/changes", "x-inventory_status/42:1");
+  ASSERT_EQ(item_stream.stream_views.size(), 1U);
+  EXPECT_EQ(item_stream.stream_key, "42");
+  EXPECT_FALSE(item_stream.resume);  // another process's id
+  EXPECT_EQ(router.route("GET", "/api/views/inventory_status/changes", "").stream_key, std::nullopt);
+  EXPECT_EQ(router.route("GET", "/api/items/x/changes", "").status, 404U);
   for (const char* path : {"/products/x", "/products/1/2", "/assets/../serve.cpp", "/assets/%2e%2e%2fserve.cpp",
                            "/index.html", "/api", "/api/items", "/etc/passwd", "/healthz/x"}) {
     EXPECT_EQ(router.route("GET", path, "").status, 404U) << path;

@@ -5,11 +5,16 @@
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
+#include <utility>
 
+#include "connection_limit.hpp"
 #include "core/diagnostics.hpp"
 #include "core/error.hpp"
 #include "event_stream.hpp"
+#include "request_checks.hpp"
+#include "request_target.hpp"
 #include "send_queue.hpp"
 
 namespace shop::serve {
@@ -19,12 +24,40 @@ namespace beast = boost::beast;
 namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
 
+// A client connection counted against --max-connections (or one of the overflow ones)
+// for as long as this lives; it moves with the socket from an HttpSession to the
+// EventStreamSession that takes the connection over.
+class ConnectionSlot {
+ public:
+  ConnectionSlot(HttpServer& server, bool overflow) : m_server(&server), m_overflow(overflow) {
+    if (overflow) {
+      ++server.m_overflow;
+    } else {
+      ++server.m_counters.connections;
+    }
+  }
+  ConnectionSlot(ConnectionSlot&& other) noexcept
+      : m_server(std::exchange(other.m_server, nullptr)), m_overflow(other.m_overflow) {}
+  ConnectionSlot& operator=(ConnectionSlot&&) = delete;
+  ~ConnectionSlot() {
+    if (m_server != nullptr) m_server->release_slot(m_overflow);
+  }
+  [[nodiscard]] bool overflow() const noexcept { return m_overflow; }
+
+ private:
+  HttpServer* m_server;
+  bool m_overflow;
+};
+
 // One event-stream client: the response's header, then events as they come, until the
 // client goes away, is too slow, or the server stops.
 class EventStreamSession final : public StreamClient, public std::enable_shared_from_this<EventStreamSession> {
  public:
-  EventStreamSession(HttpServer& server, tcp::socket socket)
-      : m_server(server), m_socket(std::move(socket)), m_queue(server.m_settings.client_buffer_bytes) {}
+  EventStreamSession(HttpServer& server, tcp::socket socket, ConnectionSlot slot)
+      : m_server(server),
+        m_socket(std::move(socket)),
+        m_slot(std::move(slot)),
+        m_queue(server.m_settings.client_buffer_bytes) {}
 
   void start(const Reply& reply, bool head_only) {
     // No Content-Length and no chunking: the stream's body ends when the connection does.
@@ -43,7 +76,7 @@ class EventStreamSession final : public StreamClient, public std::enable_shared_
     // queued whatever their size; the limit applies to what comes after.
     send(std::make_shared<const std::string>(std::move(header)), true);
     m_subscribed = true;  // before: a client dropped during subscribe() unsubscribes
-    m_server.m_hub.subscribe(*this, reply.stream_views, reply.last_sequence);
+    m_server.m_hub.subscribe(*this, reply.stream_views, reply.resume, reply.stream_key);
     watch_for_close();
   }
 
@@ -110,6 +143,7 @@ class EventStreamSession final : public StreamClient, public std::enable_shared_
 
   HttpServer& m_server;
   tcp::socket m_socket;
+  ConnectionSlot m_slot;
   SendQueue m_queue;
   std::vector<asio::const_buffer> m_buffers;
   std::array<char, 512> m_discard{};
@@ -121,10 +155,12 @@ class EventStreamSession final : public StreamClient, public std::enable_shared_
 
 // One HTTP/1.1 connection: requests one after another (keep-alive) until the client
 // closes it, sends something wrong, asks for an event stream (the socket moves to an
-// EventStreamSession) or stays idle past the timeout.
+// EventStreamSession) or stays idle past the timeout. An overflow connection (past
+// --max-connections) gets one answer: /healthz and /metrics as usual, else 503.
 class HttpSession final : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(HttpServer& server, tcp::socket socket) : m_server(server), m_stream(std::move(socket)) {
+  HttpSession(HttpServer& server, tcp::socket socket, ConnectionSlot slot)
+      : m_server(server), m_stream(std::move(socket)), m_slot(std::move(slot)) {
     m_server.m_sessions.insert(this);
   }
   ~HttpSession() { m_server.m_sessions.erase(this); }
@@ -154,11 +190,17 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession> {
   }
 
  private:
+  // Reads the header only: no route takes a body, so a request that announces one is
+  // answered from its header (on_read) and its body never read.
   void read() {
     m_parser.emplace();
     m_parser->header_limit(static_cast<uint32_t>(m_server.m_settings.header_limit_bytes));
-    m_stream.expires_after(m_server.m_settings.idle_timeout);
-    http::async_read(m_stream, m_buffer, *m_parser, [self = shared_from_this()](beast::error_code error, size_t) {
+    // An overflow connection is for a quick answer, not for waiting.
+    const auto timeout = m_slot.overflow() ? std::min<std::chrono::nanoseconds>(m_server.m_settings.idle_timeout,
+                                                                                  std::chrono::seconds(2))
+                                           : m_server.m_settings.idle_timeout;
+    m_stream.expires_after(timeout);
+    http::async_read_header(m_stream, m_buffer, *m_parser, [self = shared_from_this()](beast::error_code error, size_t) {
       self->on_read(error);
     });
   }
@@ -174,16 +216,6 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession> {
                                                    m_server.m_settings.header_limit_bytes)));
       return;
     }
-    if (error == http::error::unexpected_body) {
-      // The header is complete: a method other than GET or HEAD is a 405 like any other.
-      const auto method = m_parser->get().method();
-      if (method != http::verb::get && method != http::verb::head) {
-        reply_and_close(m_server.m_router.route(m_parser->get().method_string(), "/", ""));
-      } else {
-        reply_and_close(error_reply(413, "a request body is not accepted"));
-      }
-      return;
-    }
     if (error) {
       // A malformed request (bad request line, header or version), or the client left mid-request.
       if (error != http::error::partial_message) reply_and_close(error_reply(400, "malformed request"));
@@ -191,8 +223,31 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession> {
       return;
     }
     const auto& request = m_parser->get();
+    if (auto refusal = check_request_header(request)) {
+      reply_and_close(error_reply(refusal->status, refusal->message));
+      return;
+    }
     const std::string_view method = request.method_string();
     const bool head = request.method() == http::verb::head;
+    if (!m_parser->is_done()) {
+      // A body follows (Content-Length or chunked) and no route takes one: the final
+      // status at once, from the header alone, the body never read. RFC 9110 section
+      // 10.1.1: a server that receives "Expect: 100-continue" "MUST either send an
+      // immediate response with a final status code, if that status can be determined by
+      // examining just the method, target URI, and header fields, or send an immediate
+      // 100 (Continue) response"; without Expect, answering before the body is as right.
+      // The connection then closes ("Connection: close", RFC 9112 section 9.6).
+      if (request.method() != http::verb::get && !head) {
+        reply_and_close(m_server.m_router.route(method, "/", ""));  // 405, like any other
+      } else {
+        reply_and_close(error_reply(413, "a request body is not accepted"));
+      }
+      return;
+    }
+    if (m_slot.overflow() && !is_server_state(request.target())) {
+      refuse_over_capacity(head, request.version());
+      return;
+    }
     const auto last_event_id = request.find("Last-Event-ID");
     Reply reply = m_server.m_router.route(
         method, request.target(),
@@ -201,10 +256,28 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession> {
     if (reply.status >= 400 && reply.status < 500) ++m_server.m_counters.refused_requests;
     if (reply.status == 200 && !reply.stream_views.empty()) {
       m_stream.expires_never();
-      m_server.start_stream(m_stream.release_socket(), reply, head);
+      m_server.start_stream(m_stream.release_socket(), std::move(m_slot), reply, head);
       return;
     }
-    respond(reply, head, request.keep_alive(), request.version());
+    respond(reply, head, request.keep_alive() && !m_slot.overflow(), request.version());
+  }
+
+  // What an overflow connection is still answered: the server's own state.
+  static bool is_server_state(std::string_view target) {
+    const auto parsed = parse_request_target(target);
+    return parsed && parsed->segments.size() == 1 &&
+           (parsed->segments[0] == "healthz" || parsed->segments[0] == "metrics");
+  }
+
+  // RFC 9110 section 15.6.4: 503, "the server is currently unable to handle the request
+  // due to a temporary overload", with Retry-After (section 10.2.3); the connection closes.
+  void refuse_over_capacity(bool head, unsigned version) {
+    ++m_server.m_counters.requests;
+    ++m_server.m_counters.over_capacity;
+    Reply reply = error_reply(503, fmt::format("too many connections (--max-connections {}): try again later",
+                                               m_server.m_settings.max_connections));
+    reply.retry_after_seconds = 5;
+    respond(reply, head, false, version);
   }
 
   void respond(const Reply& reply, bool head, bool keep_alive, unsigned version) {
@@ -230,13 +303,14 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession> {
 
   void reply_and_close(Reply reply) {
     ++m_server.m_counters.requests;
-    ++m_server.m_counters.refused_requests;
+    if (reply.status >= 400 && reply.status < 500) ++m_server.m_counters.refused_requests;
     m_refused_mid_request = true;
     respond(reply, false, false, 11);
   }
 
   HttpServer& m_server;
   beast::tcp_stream m_stream;
+  ConnectionSlot m_slot;
   beast::flat_buffer m_buffer;
   std::optional<http::request_parser<http::empty_body>> m_parser;
   std::string m_out;  // the response being written
@@ -261,9 +335,11 @@ HttpServer::HttpServer(asio::io_context& io, ViewHub& hub, const Assets& assets,
   if (!error) m_acceptor.bind(m_settings.listen, error);
   if (!error) m_acceptor.listen(asio::socket_base::max_listen_connections, error);
   if (error) throw Error(fmt::format("cannot listen on {} ({})", where, error.message()));
+  m_counters.max_connections = m_settings.max_connections;
 }
 
-HttpServer::~HttpServer() = default;
+// The streams' slots go back as they are destroyed here: nothing may accept again.
+HttpServer::~HttpServer() { m_stopping = true; }
 
 tcp::endpoint HttpServer::local_endpoint() const { return m_acceptor.local_endpoint(); }
 
@@ -282,12 +358,19 @@ void HttpServer::start() {
 }
 
 void HttpServer::accept() {
+  // At --max-connections and with every overflow connection taken, new clients wait in
+  // the listener's backlog until a connection closes (release_slot()).
+  if (m_counters.connections >= m_settings.max_connections && m_overflow >= k_overflow_connections) {
+    m_accept_paused = true;
+    return;
+  }
   m_acceptor.async_accept([this](boost::system::error_code error, tcp::socket socket) {
     if (m_stopping) return;
     if (!error) {
       socket.set_option(tcp::no_delay(true), error);
       m_accept_failing = false;
-      std::make_shared<HttpSession>(*this, std::move(socket))->start();
+      const bool overflow = m_counters.connections >= m_settings.max_connections;
+      std::make_shared<HttpSession>(*this, std::move(socket), ConnectionSlot(*this, overflow))->start();
       accept();
       return;
     }
@@ -305,6 +388,18 @@ void HttpServer::accept() {
   });
 }
 
+void HttpServer::release_slot(bool overflow) {
+  if (overflow) {
+    --m_overflow;
+  } else {
+    --m_counters.connections;
+  }
+  if (m_accept_paused && !m_stopping) {
+    m_accept_paused = false;
+    accept();
+  }
+}
+
 void HttpServer::heartbeat() {
   m_heartbeat_timer.expires_after(m_settings.heartbeat);
   m_heartbeat_timer.async_wait([this](boost::system::error_code error) {
@@ -320,11 +415,11 @@ void HttpServer::heartbeat() {
   });
 }
 
-void HttpServer::start_stream(tcp::socket socket, const Reply& reply, bool head_only) {
+void HttpServer::start_stream(tcp::socket socket, ConnectionSlot slot, const Reply& reply, bool head_only) {
   if (m_stopping) return;
   boost::system::error_code error;
   const auto peer = socket.remote_endpoint(error);
-  auto session = std::make_shared<EventStreamSession>(*this, std::move(socket));
+  auto session = std::make_shared<EventStreamSession>(*this, std::move(socket), std::move(slot));
   if (!error) session->set_peer(fmt::format("{}:{}", peer.address().to_string(), peer.port()));
   m_streams.emplace(session.get(), session);
   ++m_counters.stream_clients;

@@ -24,12 +24,18 @@ struct ServerSettings {
   size_t client_buffer_bytes = size_t{1} << 20;  // per event-stream client
   std::chrono::nanoseconds heartbeat{std::chrono::seconds(15)};
   size_t header_limit_bytes = 8 * 1024;
-  std::chrono::seconds idle_timeout{30};  // a keep-alive connection without a request
+  // A connection that has not sent a complete request header for this long (idle
+  // keep-alive, or slow: the deadline is for the whole header) is closed.
+  std::chrono::nanoseconds idle_timeout{std::chrono::seconds(30)};
   std::chrono::seconds shutdown_grace{2};  // on stop: time for the streams' last writes
+  // Client connections served at once, event streams included (connection_limit.hpp);
+  // past it, k_overflow_connections more are answered 503 but /healthz and /metrics.
+  size_t max_connections = 1000;
 };
 
 class HttpSession;
 class EventStreamSession;
+class ConnectionSlot;
 
 class HttpServer {
  public:
@@ -49,9 +55,11 @@ class HttpServer {
  private:
   friend class HttpSession;
   friend class EventStreamSession;
+  friend class ConnectionSlot;
   void accept();
+  void release_slot(bool overflow);
   void heartbeat();
-  void start_stream(boost::asio::ip::tcp::socket socket, const Reply& reply, bool head_only);
+  void start_stream(boost::asio::ip::tcp::socket socket, ConnectionSlot slot, const Reply& reply, bool head_only);
   void stream_closed(EventStreamSession* session, bool too_slow);
   // The Date header's value, formatted once a second.
   std::string_view date();
@@ -66,6 +74,8 @@ class HttpServer {
   boost::asio::steady_timer m_shutdown_timer;  // ends streams whose client does not read
   boost::asio::steady_timer m_accept_timer;    // a pause after a failed accept
   bool m_accept_failing = false;
+  bool m_accept_paused = false;  // at --max-connections and the overflow: until one closes
+  size_t m_overflow = 0;         // overflow connections open (connection_limit.hpp)
   std::time_t m_date_time = 0;
   std::string m_date;
   bool m_stopping = false;

@@ -33,10 +33,76 @@ std::optional<std::string> percent_decode(std::string_view text, bool plus_is_sp
   return decoded;
 }
 
+bool is_unreserved_or_sub_delim(char c) noexcept {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         std::string_view("-._~!$&'()*+,;=").find(c) != std::string_view::npos;
+}
+
+// RFC 3986 section 3.2.2: reg-name = *( unreserved / pct-encoded / sub-delims ), which
+// also covers an IPv4 address.
+bool is_reg_name(std::string_view text) noexcept {
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%') {
+      if (i + 2 >= text.size() || hex_value(text[i + 1]) < 0 || hex_value(text[i + 2]) < 0) return false;
+      i += 2;
+    } else if (!is_unreserved_or_sub_delim(text[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
+bool is_valid_host(std::string_view host) noexcept {
+  std::string_view port;
+  if (!host.empty() && host.front() == '[') {
+    // IP-literal = "[" ( IPv6address / IPvFuture ) "]": hex digits, ':', '.', and
+    // IPvFuture's "v" HEX "." ( unreserved / sub-delims / ":" ).
+    const size_t close = host.find(']');
+    if (close == std::string_view::npos || close == 1) return false;
+    for (const char c : host.substr(1, close - 1)) {
+      if (!is_unreserved_or_sub_delim(c) && c != ':') return false;
+    }
+    if (close + 1 < host.size() && host[close + 1] != ':') return false;
+    if (close + 1 < host.size()) port = host.substr(close + 2);
+  } else {
+    const size_t colon = host.find(':');  // a reg-name has none
+    if (!is_reg_name(host.substr(0, colon))) return false;
+    if (colon != std::string_view::npos) port = host.substr(colon + 1);
+  }
+  return port.find_first_not_of("0123456789") == std::string_view::npos;  // port = *DIGIT
+}
+
 std::optional<RequestTarget> parse_request_target(std::string_view target) {
-  if (target.empty() || target.front() != '/') return std::nullopt;  // absolute-form, '*', ...
+  // RFC 9112 section 3.2.2: absolute-form, "http" "://" authority path-abempty [ "?" query ],
+  // the scheme case-insensitive (RFC 3986 section 3.1). Its authority is what Host would
+  // say (RFC 9112 section 3.2.2: the server then ignores Host), so it is held to Host's
+  // rules, with a host that is not empty (RFC 9110 section 4.2.1) and no userinfo (4.2.4).
+  constexpr std::string_view k_http = "http://";
+  if (target.size() >= k_http.size() && iequals(target.substr(0, k_http.size()), k_http)) {
+    target.remove_prefix(k_http.size());
+    const size_t end = target.find_first_of("/?#");
+    const std::string_view authority = target.substr(0, end);
+    if (authority.empty() || authority.front() == ':' || !is_valid_host(authority)) return std::nullopt;
+    target = end == std::string_view::npos ? std::string_view() : target.substr(end);
+    if (target.empty() || target.front() == '?') {
+      // An empty path is "/" (RFC 9110 section 4.2.3).
+      RequestTarget parsed;
+      if (!target.empty()) parsed.query = std::string(target.substr(1));
+      return parsed;
+    }
+  }
+  if (target.empty() || target.front() != '/') return std::nullopt;  // '*', authority-form, another scheme
   RequestTarget parsed;
   const size_t question = target.find('?');
   if (question != std::string_view::npos) {

@@ -66,6 +66,7 @@ std::string_view reason_phrase(unsigned status) noexcept {
     case 405: return "Method Not Allowed";
     case 413: return "Payload Too Large";
     case 431: return "Request Header Fields Too Large";
+    case 501: return "Not Implemented";
     case 503: return "Service Unavailable";
     default: return status < 400 ? "OK" : status < 500 ? "Bad Request" : "Internal Server Error";
   }
@@ -102,6 +103,11 @@ void append_response(std::string& out, const Reply& reply, const Framing& framin
   out += reply.cache_control;
   out += "\r\n";
   if (reply.status == 405) out += "Allow: GET, HEAD\r\n";
+  if (reply.retry_after_seconds != 0) {
+    out += "Retry-After: ";
+    out += std::to_string(reply.retry_after_seconds);
+    out += "\r\n";
+  }
   if (!framing.keep_alive) {
     out += "Connection: close\r\n";
   } else if (framing.http10) {
@@ -144,6 +150,7 @@ Reply Router::route(std::string_view method, std::string_view target, std::strin
     return stream(names, last_event_id);
   }
   if (is({"api", "items", ""})) return item(path[2]);
+  if (is({"api", "items", "", "changes"})) return item_stream(path[2], last_event_id);
   if (is({"healthz"})) return health();
   if (is({"metrics"})) return metrics();
   return error_reply(404, "no such page");
@@ -189,7 +196,18 @@ Reply Router::stream(const std::vector<std::string>& names, std::string_view las
     }
   }
   reply.content_type = "text/event-stream";
-  if (!last_event_id.empty()) reply.last_sequence = parse_event_id(last_event_id, m_hub.generation());
+  if (!last_event_id.empty()) reply.resume = parse_event_id(last_event_id, m_hub.generation());
+  return reply;
+}
+
+Reply Router::item_stream(std::string_view id, std::string_view last_event_id) const {
+  if (m_hub.find(k_items_view) == nullptr) {
+    return error_reply(404, fmt::format("{} is not served (see --views)", k_items_view));
+  }
+  if (!is_id(id)) return error_reply(404, fmt::format("no item {}", id));
+  // An item with no row (yet) is followed all the same: its row may come.
+  Reply reply = stream({std::string(k_items_view)}, last_event_id);
+  reply.stream_key = std::string(id);
   return reply;
 }
 
@@ -235,10 +253,19 @@ Reply Router::metrics() const {
   out += fmt::format("shop_serve_requests_total {}\n", m_counters.requests);
   metric("shop_serve_refused_requests_total", "counter", "Requests answered with a 4xx status.");
   out += fmt::format("shop_serve_refused_requests_total {}\n", m_counters.refused_requests);
+  // No family name twice (OpenMetrics: a counter's family is its name less _total).
   metric("shop_serve_stream_clients", "gauge", "Event-stream clients connected now.");
   out += fmt::format("shop_serve_stream_clients {}\n", m_counters.stream_clients);
-  metric("shop_serve_stream_clients_total", "counter", "Event-stream clients ever connected.");
-  out += fmt::format("shop_serve_stream_clients_total {}\n", m_counters.stream_clients_total);
+  metric("shop_serve_stream_clients_accepted_total", "counter", "Event-stream clients ever connected.");
+  out += fmt::format("shop_serve_stream_clients_accepted_total {}\n", m_counters.stream_clients_total);
+  metric("shop_serve_connections", "gauge",
+         "Client connections served now, event streams included (not those only answered 503).");
+  out += fmt::format("shop_serve_connections {}\n", m_counters.connections);
+  metric("shop_serve_connections_max", "gauge", "Client connections served at once (--max-connections).");
+  out += fmt::format("shop_serve_connections_max {}\n", m_counters.max_connections);
+  metric("shop_serve_over_capacity_requests_total", "counter",
+         "Requests answered 503 for arriving past --max-connections.");
+  out += fmt::format("shop_serve_over_capacity_requests_total {}\n", m_counters.over_capacity);
   metric("shop_serve_events_sent_total", "counter", "Events queued to event-stream clients.");
   out += fmt::format("shop_serve_events_sent_total {}\n", m_hub.events_sent());
   metric("shop_serve_slow_clients_dropped_total", "counter",

@@ -11,6 +11,8 @@
 //                                  only six HTTP/1.1 connections per host: the dashboard
 //                                  follows its six views over one)
 //   /api/items/ID                  an item's stock and shop message (from inventory_status)
+//   /api/items/ID/changes          the change stream of that item's rows of inventory_status
+//                                  only (the product page: not every item's stock and sales)
 //   /healthz  /metrics
 #include <cstdint>
 #include <ctime>
@@ -35,6 +37,9 @@ struct ServerCounters {
   uint64_t stream_clients_total = 0;  // ever
   uint64_t slow_clients_dropped = 0;  // disconnected past --client-buffer
   uint64_t refused_requests = 0;      // 4xx
+  uint64_t connections = 0;           // client connections open now, streams included
+  uint64_t max_connections = 0;       // --max-connections
+  uint64_t over_capacity = 0;         // requests answered 503 past --max-connections
 };
 
 struct Reply {
@@ -42,9 +47,12 @@ struct Reply {
   std::string_view content_type = "application/json";
   std::string body;
   std::string cache_control = "no-store";
-  // An event stream: the views it follows and the client's Last-Event-ID sequence.
+  unsigned retry_after_seconds = 0;  // a Retry-After header when not 0 (RFC 9110 section 10.2.3)
+  // An event stream: the views it follows and where the client's Last-Event-ID says it
+  // is in them (none: absent, malformed or from another process).
   std::vector<ViewFeed*> stream_views;
-  std::optional<uint64_t> last_sequence;
+  std::optional<StreamPosition> resume;
+  std::optional<std::string> stream_key;  // one item's rows only (/api/items/ID/changes)
 };
 
 class Router {
@@ -60,6 +68,7 @@ class Router {
   [[nodiscard]] Reply view_rows(std::string_view name) const;
   [[nodiscard]] Reply item(std::string_view id) const;
   [[nodiscard]] Reply stream(const std::vector<std::string>& names, std::string_view last_event_id) const;
+  [[nodiscard]] Reply item_stream(std::string_view id, std::string_view last_event_id) const;
   [[nodiscard]] Reply health() const;
   [[nodiscard]] Reply metrics() const;
 

@@ -11,7 +11,9 @@
 #include <thread>
 
 #include "assets.hpp"
+#include "connection_limit.hpp"
 #include "core/change_source.hpp"
+#include "core/diagnostics.hpp"
 #include "core/duration.hpp"
 #include "core/error.hpp"
 #include "core/postgres.hpp"
@@ -83,6 +85,28 @@ std::string make_generation() {
   return fmt::format("{:x}", (static_cast<uint64_t>(device()) << 32 ^ static_cast<uint64_t>(now)) & 0xFFFFFFFFFFFF);
 }
 
+// The pages' header names where their data comes from and how ("live from ..."): the
+// server as it answers (Materialize, or PostgreSQL and its version) and the mode. One
+// connection at start; when it fails, the sources' own connections report why.
+std::string describe_source(const SourceSettings& settings, bool standin) {
+  std::string server = "a PostgreSQL-wire server";
+  try {
+    const auto connection = connect_postgres(settings.conninfo);
+    if (is_materialize(connection.get())) {
+      server = "Materialize";
+    } else if (const char* version = PQparameterStatus(connection.get(), "server_version"); version != nullptr) {
+      // "15.8 (Debian 15.8-0+deb12u1)": the version number is enough for a header.
+      std::string number(version);
+      server = "PostgreSQL " + number.substr(0, number.find(' '));
+    }
+  } catch (const Error&) {  // NOLINT(bugprone-empty-catch): the sources say why, with retries
+  }
+  if (settings.mode == SourceMode::subscribe) {
+    return standin ? server + ", through a SUBSCRIBE stand-in" : server + ", SUBSCRIBE";
+  }
+  return fmt::format("{}, polled every {}", server, format_duration(settings.interval));
+}
+
 }  // namespace
 
 void add_options(CLI::App& app, Options& options) {
@@ -108,6 +132,19 @@ void add_options(CLI::App& app, Options& options) {
       ->type_name("N");
   app.add_option("--heartbeat", options.heartbeat, "Event streams: a comment this often keeps idle streams open")
       ->type_name("D");
+  app.add_option("--max-connections", options.max_connections,
+                 "Client connections served at once, event streams included; past it a client gets "
+                 "503 Service Unavailable (/healthz and /metrics still answer). Default: the open files "
+                 "limit (raised to its hard limit) less room for the database connections and files")
+      ->transform(whole_number())
+      ->check(CLI::Validator(
+          [](const std::string& text) { return text == "0" ? std::string("must be at least 1") : std::string(); },
+          "", "at least 1"))
+      ->type_name("N")
+      ->default_str("");
+  app.add_option("--idle-timeout", options.idle_timeout,
+                 "Close a connection that has not sent a complete request header for this long")
+      ->type_name("D");
   add_retry_for_option(app, options.retry_for);
   app.get_option("--retry-for")
       ->description("After a lost connection, give up (exit 1) after this long; the first connection must succeed");
@@ -117,7 +154,8 @@ void add_options(CLI::App& app, Options& options) {
   add_verbosity_flags(app, options.report);
   app.footer(
       "Endpoints: / (dashboard), /products/ID, /assets/NAME, /api/views/NAME, /api/views/NAME/changes\n"
-      "(text/event-stream), /api/changes?views=A,B, /api/items/ID, /healthz, /metrics. GET and HEAD only.\n"
+      "(text/event-stream), /api/changes?views=A,B, /api/items/ID, /api/items/ID/changes (that item's\n"
+      "rows only), /healthz, /metrics. GET and HEAD only.\n"
       "The dashboard needs the six default views, the product page inventory_status.");
 }
 
@@ -144,6 +182,19 @@ int run(const Options& options, const Environment& env) {
     throw UsageError("--heartbeat: must be greater than 0");
   }
   if (options.client_buffer == 0) throw UsageError("--client-buffer: must be greater than 0");
+  server_settings.idle_timeout = parse_duration(options.idle_timeout, "--idle-timeout");
+  if (server_settings.idle_timeout <= std::chrono::nanoseconds::zero()) {
+    throw UsageError("--idle-timeout: must be greater than 0");
+  }
+  // Every client is a descriptor: the most the limit allows, and clients capped below it.
+  const size_t open_files = raise_open_files_limit();
+  const size_t fitting = default_max_connections(open_files, names.size());
+  server_settings.max_connections = options.max_connections != 0 ? options.max_connections : fitting;
+  if (options.max_connections > fitting) {
+    print_warning(fmt::format("--max-connections {} is over what the open files limit ({}) leaves room for ({}): "
+                              "past that, clients may get no answer",
+                              options.max_connections, open_files, fitting));
+  }
   const Assets assets(options.assets);
   base.mode = resolve_source_mode(options.mode, base.conninfo, !options.subscribe_standin.empty());
 
@@ -153,6 +204,7 @@ int run(const Options& options, const Environment& env) {
                                   ? std::chrono::milliseconds(1000)
                                   : std::chrono::duration_cast<std::chrono::milliseconds>(base.interval);
   ViewHub hub(make_generation(), options.history, progress_every);
+  hub.set_source_description(describe_source(base, !options.subscribe_standin.empty()));
   for (const auto& name : names) {
     if (hub.find(name) == nullptr) hub.add_view(name, name == k_items_view ? std::string(k_items_key) : std::string());
   }

@@ -26,6 +26,8 @@ struct Options {
   uint64_t client_buffer = uint64_t{1} << 20;
   uint64_t history = uint64_t{4} << 20;
   std::string heartbeat = "15s";
+  uint64_t max_connections = 0;  // 0: from the open files limit (connection_limit.hpp)
+  std::string idle_timeout = "30s";
   std::string retry_for = "1h";
   std::string subscribe_standin;  // tests (hidden), as shop-watch's
   ReportOptions report;

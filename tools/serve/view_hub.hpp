@@ -7,6 +7,11 @@
 // the last complete timestamp, the recent change events kept for Last-Event-ID, and the
 // clients following it. One change event per timestamp: that timestamp's changes in
 // shop-watch --format jsonl's shapes (core/change_json.hpp).
+//
+// Event ids (event_stream.hpp) say, per view, up to which sequence the client holds it.
+// Clients that follow the same views form an audience: once started, each of them holds
+// every view of the audience up to the newest event, so an event's id is the same for
+// all of them and one text (id and event) reaches them all.
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -21,6 +26,7 @@
 #include "core/change_source.hpp"
 #include "core/result_state.hpp"
 #include "core/row_table.hpp"
+#include "event_stream.hpp"
 #include "send_queue.hpp"
 
 namespace shop::serve {
@@ -39,10 +45,11 @@ enum class SourceState { connecting, live, reconnecting };
 [[nodiscard]] const char* source_state_name(SourceState state) noexcept;
 
 class ViewHub;
+struct Audience;
 
 class ViewFeed {
  public:
-  ViewFeed(ViewHub& hub, std::string name, std::string index_column);
+  ViewFeed(ViewHub& hub, size_t position, std::string name, std::string index_column);
 
   [[nodiscard]] const std::string& name() const noexcept { return m_name; }
   // True from the first complete result on (the snapshot), also while reconnecting.
@@ -68,18 +75,32 @@ class ViewFeed {
 
  private:
   friend class ViewHub;
+  // Where one change of an event is in its text, and its index column's value.
+  struct KeySpan {
+    std::string key;
+    size_t begin, end;
+  };
   struct LoggedEvent {
     uint64_t sequence;
-    SharedText text;
+    SharedText text;  // without its id, which depends on who it is sent to
+    size_t head = 0;            // the text up to the changes' array
+    std::vector<KeySpan> keys;  // with an index column: each change
   };
+  // `event` with only the changes whose index column is `key`, with the same head and
+  // end; nullopt when none is.
+  [[nodiscard]] static std::optional<std::string> filtered(const LoggedEvent& event, std::string_view key);
 
   void set_columns(const std::vector<ColumnInfo>& columns);
   void apply(const std::vector<Change>& changes);
   void progress(const std::string& timestamp);
   void set_status(const std::string& text);
-  void send_to_waiting(const SharedText& event);
-  void log(uint64_t sequence, const SharedText& text);
+  void log(LoggedEvent event);
+  // To every client following this view (started or waiting for its first snapshot).
   void send_to_clients(const SharedText& event);
+  // The snapshot as an event with this id (built once for the clients that get the same);
+  // with a key, of the rows whose index column is that key only.
+  [[nodiscard]] SharedText snapshot_event(const std::string& id, const std::optional<std::string>& key);
+  void send_change_event(const LoggedEvent& event);
   [[nodiscard]] SharedText progress_event() const;
   [[nodiscard]] SharedText status_event() const;
   // Can a client that has seen everything up to `sequence` go on from the log?
@@ -88,6 +109,7 @@ class ViewFeed {
   }
 
   ViewHub& m_hub;
+  size_t m_position;  // in --views: ids list views in this order
   std::string m_name;
   std::string m_index_column;
   std::optional<size_t> m_index_position;
@@ -102,17 +124,16 @@ class ViewFeed {
   std::unordered_map<std::string, IndexedRow> m_index;  // index column's text -> its row
   std::string m_timestamp;                       // the last complete one ("" before)
   bool m_ready = false;
-  uint64_t m_ready_sequence = 0;  // the id of the first snapshot event
+  uint64_t m_ready_sequence = 0;  // the sequence of the first snapshot event
   SourceState m_state = SourceState::connecting;
   std::string m_status;
   uint64_t m_reconnects = 0;
   uint64_t m_change_events = 0;
   std::optional<std::chrono::system_clock::time_point> m_last_change_applied;
   SharedText m_snapshot;  // cached; reset by every change and progress
-  // The snapshot as an event with the id it was built for (cached for clients that
-  // (re)connect together, e.g. every dashboard after a restart).
-  SharedText m_snapshot_event;
-  uint64_t m_snapshot_event_sequence = 0;
+  // The snapshot as events with the ids they were built for (a few, cached for clients
+  // that (re)connect together, e.g. every dashboard after a restart); reset with it.
+  std::vector<std::pair<std::string, SharedText>> m_snapshot_events;
   // Reconnected, but the missed changes have not arrived yet: still "reconnecting"
   // until the next progress.
   bool m_catching_up = false;
@@ -121,8 +142,9 @@ class ViewFeed {
   size_t m_log_bytes = 0;
   uint64_t m_dropped_through = 0;  // the newest sequence no longer in the log
 
-  std::vector<StreamClient*> m_clients;  // following, snapshot sent
-  std::vector<StreamClient*> m_waiting;  // subscribed before the first snapshot
+  std::vector<std::shared_ptr<Audience>> m_audiences;  // those following this view
+  // Those following this view's rows of one key (index column value) only.
+  std::unordered_map<std::string, std::shared_ptr<Audience>> m_keyed;
 };
 
 class ViewHub {
@@ -132,6 +154,11 @@ class ViewHub {
   // Materialize about once a second), told to the pages so they know when data is stale.
   ViewHub(std::string generation, size_t history_bytes,
           std::chrono::milliseconds progress_every = std::chrono::milliseconds(1000));
+
+  // What the pages name as their data's source, e.g. "Materialize, SUBSCRIBE" or
+  // "PostgreSQL 15.8, polled every 100 ms"; in every status event as "source".
+  void set_source_description(std::string description) { m_source_description = std::move(description); }
+  [[nodiscard]] const std::string& source_description() const noexcept { return m_source_description; }
 
   ViewFeed& add_view(std::string name, std::string index_column = {});
   [[nodiscard]] ViewFeed* find(std::string_view name) noexcept;
@@ -146,15 +173,21 @@ class ViewHub {
   void progress(ViewFeed& view, const std::string& timestamp) { view.progress(timestamp); }
   void status(ViewFeed& view, const std::string& text) { view.set_status(text); }
 
-  // A client starts following `views`. With `last_sequence` (its Last-Event-ID), each
-  // view whose log still covers it goes on with exactly the events after it, in
-  // sequence order; the others (and every view without one) start with a snapshot.
-  // Then each view's status and progress.
-  void subscribe(StreamClient& client, const std::vector<ViewFeed*>& views, std::optional<uint64_t> last_sequence);
+  // A client starts following `views` from `resume` (its Last-Event-ID, parsed), view by
+  // view: a view the id places where its log still reaches back to gets exactly the
+  // events after that place (all such views' events merged in sequence order); any other
+  // view with a snapshot gets it (not named, named before its snapshot, past the history
+  // or past the newest event); a view without one yet sends it when it comes. Then each
+  // view's status and progress. Each id sent is greater than the one before
+  // (event_stream.hpp), the resumed one included.
+  // With `key` (one view, with an index column): only the rows whose index column has
+  // that text, in the snapshot and in the changes (an event with none of them is left
+  // out); its ids name the view as "<view>/<key>".
+  void subscribe(StreamClient& client, const std::vector<ViewFeed*>& views,
+                 const std::optional<StreamPosition>& resume, const std::optional<std::string>& key = std::nullopt);
   void unsubscribe(StreamClient& client);
 
   [[nodiscard]] uint64_t events_sent() const noexcept { return m_events_sent; }
-  [[nodiscard]] std::string event_id(uint64_t sequence) const;
 
  private:
   friend class ViewFeed;
@@ -163,14 +196,22 @@ class ViewHub {
     ++m_events_sent;
     client.send(event, start);
   }
-  [[nodiscard]] SharedText snapshot_event(ViewFeed& view, uint64_t sequence);
+  // The id of an event at `sequence` for the started clients of `audience`.
+  [[nodiscard]] std::string audience_id(const Audience& audience, uint64_t sequence) const;
+  // Sends `event` (without an id) to every client of `audiences`, with the id of each
+  // audience at `sequence`: one text per audience.
+  void send_to_audiences(const std::vector<std::shared_ptr<Audience>>& audiences, const std::string& event,
+                         uint64_t sequence, bool start);
 
   std::string m_generation;
   size_t m_history_bytes;
   std::chrono::milliseconds m_progress_every;
+  std::string m_source_description;
   uint64_t m_sequence = 0;
   uint64_t m_events_sent = 0;
   std::vector<std::unique_ptr<ViewFeed>> m_views;
+  std::vector<std::shared_ptr<Audience>> m_audiences;
+  std::unordered_map<StreamClient*, std::shared_ptr<Audience>> m_client_audience;
 };
 
 }  // namespace shop::serve

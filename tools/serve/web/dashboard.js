@@ -13,11 +13,14 @@ Chart.defaults.animation = false;  // live data: draw the new state at once
 const charts = {
   trends: new Chart(document.getElementById('trends-chart'), {
     type: 'line',
+    // Orders per minute are counts per bucket: bars, one per minute, 0 where a minute had
+    // none (the view has no row for it). Revenue is drawn between the same minutes, as
+    // straight segments through those zeros: no smoothing that would invent a slope.
     data: {datasets: [
-      {label: 'Orders per minute', data: [], yAxisID: 'orders', borderColor: '#2563eb',
-        backgroundColor: 'rgba(37, 99, 235, 0.15)', fill: true, pointRadius: 0, tension: 0.2},
+      {type: 'bar', label: 'Orders per minute', data: [], yAxisID: 'orders', backgroundColor: 'rgba(37, 99, 235, 0.55)',
+        barPercentage: 1.0, categoryPercentage: 0.9, order: 2},
       {label: 'Revenue per minute ($)', data: [], yAxisID: 'revenue', borderColor: '#16a34a', pointRadius: 0,
-        tension: 0.2},
+        tension: 0, order: 1},
     ]},
     options: {
       maintainAspectRatio: false,
@@ -42,9 +45,10 @@ window.shopCharts = charts;  // for the browser test and for poking at in the co
 
 const draw = {
   order_trends_by_minute(view) {
-    const rows = view.all().map((row) => ({...row, at: parseUtc(row.minute)})).sort((a, b) => a.at - b.at);
-    charts.trends.data.datasets[0].data = rows.map((row) => ({x: row.at, y: Number(row.orders)}));
-    charts.trends.data.datasets[1].data = rows.map((row) => ({x: row.at, y: Number(row.revenue)}));
+    const rows = everyMinute(view.all().map((row) => ({at: parseUtc(row.minute), orders: Number(row.orders),
+      revenue: Number(row.revenue)})));
+    charts.trends.data.datasets[0].data = rows.map((row) => ({x: row.at, y: row.orders}));
+    charts.trends.data.datasets[1].data = rows.map((row) => ({x: row.at, y: row.revenue}));
     charts.trends.update();
   },
   top_items(view) {
@@ -88,6 +92,19 @@ const draw = {
   },
 };
 
+// The minutes from the first to the last in `rows` ({at, orders, revenue}, at in epoch
+// ms), sorted, each once: a minute the view has no row for had no orders, so it is 0.
+function everyMinute(rows) {
+  const minute = 60 * 1000;
+  const byMinute = new Map(rows.map((row) => [row.at, row]));
+  if (byMinute.size === 0) return [];
+  const first = Math.min(...byMinute.keys());
+  const last = Math.max(...byMinute.keys());
+  const out = [];
+  for (let at = first; at <= last; at += minute) out.push(byMinute.get(at) || {at, orders: 0, revenue: 0});
+  return out;
+}
+
 const dirty = new Set();
 let frameRequested = false;
 const stream = followViews(VIEWS, (name) => {
@@ -114,6 +131,9 @@ function showConditions() {
     const view = stream.views[element.dataset.view];
     showCondition(element, view.condition(open), view);
   }
+  // The header says where the data comes from as shop-serve reports it (Materialize and
+  // SUBSCRIBE, or e.g. PostgreSQL polled every second), never a fixed claim.
+  if (stream.source) document.getElementById('source').textContent = 'live from ' + stream.source;
   const overall = document.getElementById('stream-state');
   overall.textContent = open ? 'connected' : 'disconnected, retrying';
   overall.className = 'condition condition-' + (open ? 'live' : 'disconnected');

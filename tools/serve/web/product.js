@@ -1,5 +1,6 @@
 // product.js: a storefront product page (/products/ID) with a live stock badge: the
-// item from /api/items/ID, then its row of inventory_status as it changes.
+// item from /api/items/ID, then its row of inventory_status as it changes, from a stream
+// of that item's rows only (/api/items/ID/changes: not every item's stock and sales).
 'use strict';
 
 // The last non-empty segment: /products/42 and /products/42/ are the same page.
@@ -55,7 +56,7 @@ async function start() {
       else showGone();
     }
     showCondition(document.getElementById('product-condition'), view.condition(stream.isOpen()), view);
-  });
+  }, '/api/items/' + itemId + '/changes');
   setInterval(() => {
     const view = stream.views.inventory_status;
     showCondition(document.getElementById('product-condition'), view.condition(stream.isOpen()), view);

@@ -3,7 +3,8 @@
 // view's snapshot, then one "changes" event per timestamp ({"ts", "diff", "row"} as
 // shop-watch --format jsonl writes them), "progress" (the last complete timestamp) and
 // "status" (the source's state). The browser reconnects by itself and sends the last
-// event id, so shop-serve sends only what was missed.
+// event id, which says per view what the page holds, so shop-serve sends each view's
+// missed changes, or its snapshot again when it no longer has them (ids are opaque here).
 'use strict';
 
 // How long without progress before a panel says its data is stale: five times how often
@@ -62,12 +63,13 @@ class ViewState {
 }
 
 // Follows `names`; calls onChange(viewName) after each update of a view's rows or state.
+// `url`: another stream of those views' events (the product page: /api/items/ID/changes).
 // Returns {views, isOpen()}.
-function followViews(names, onChange) {
+function followViews(names, onChange, url) {
   const views = {};
   for (const name of names) views[name] = new ViewState(name);
   let open = false;
-  const source = new EventSource('/api/changes?views=' + names.map(encodeURIComponent).join(','));
+  const source = new EventSource(url || '/api/changes?views=' + names.map(encodeURIComponent).join(','));
   const on = (type, handle) => source.addEventListener(type, (event) => {
     const data = JSON.parse(event.data);
     const view = views[data.view];
@@ -87,6 +89,7 @@ function followViews(names, onChange) {
     view.sourceState = data.state;
     view.message = data.message;
     view.progressEveryMs = data.progress_every_ms;
+    if (data.source) stream.source = data.source;  // where the data comes from, and how
   });
   source.addEventListener('open', () => {
     open = true;
@@ -96,7 +99,8 @@ function followViews(names, onChange) {
     open = false;  // EventSource retries by itself ("retry" from shop-serve: 2 s)
     for (const name of names) onChange(name);
   });
-  return {views, isOpen: () => open};
+  const stream = {views, isOpen: () => open, source: null};
+  return stream;
 }
 
 // A panel's state badge: text and a class for its colour.
