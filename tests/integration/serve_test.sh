@@ -551,6 +551,23 @@ restart() {
   "$SERVICES_SH" start postgres
   wait "$writer"
   wait_until "/healthz: 200 once it is back" '[[ $(status_of /healthz) == 200 ]]'
+
+  # A hung server (its backends stopped, connections open): the source stays "live" but
+  # stops progressing; /healthz applies the pages' staleness rule (5 s here) and says so.
+  local backends
+  backends=$(psql -X -At "$url" -c "SELECT pid FROM pg_stat_activity WHERE application_name = 'shop-serve'" | tr '\n' ' ')
+  [[ -n ${backends// /} ]] || not_ok "no shop-serve backend found in pg_stat_activity"
+  # shellcheck disable=SC2086 # one pid per word
+  kill -STOP $backends
+  # shellcheck disable=SC2086
+  on_exit kill -CONT $backends
+  wait_until "/healthz: 503 while the server hangs" '[[ $(status_of /healthz) == 503 ]]'
+  expect_match "  ... naming the view as stale, with how long" \
+    '"counter": \{"state": "live", "snapshot": true, "stale": true, .*"message": "no progress from the source for [0-9.]+ s \(stale after 5 s\)"' \
+    "$(body_of /healthz)"
+  # shellcheck disable=SC2086
+  kill -CONT $backends
+  wait_until "/healthz: 200 once the server answers again" '[[ $(status_of /healthz) == 200 ]]'
   sleep 0.5 # a few polls after the last write
   psql -X -q -At -F $'\t' "$url" -c "SELECT id, value FROM counter" | sort >"$WORK_DIR/truth"
   expect_match "the table changed meanwhile" '^[0-9]{2,}$' "$(wc -l <"$WORK_DIR/truth" | tr -d ' ')"

@@ -180,6 +180,20 @@ class ViewHubTest : public ::testing::Test {
   }
 };
 
+// A source that stays "live" but stops progressing (its server hung) makes the hub
+// unhealthy by the pages' own rule: no progress for five intervals, at least 5 s.
+TEST_F(ViewHubTest, AViewWithoutProgressPastThePagesRuleIsStaleAndUnhealthy) {
+  start({{"100", 1, row(1, "a")}});
+  const auto at = view.last_progress_at();
+  EXPECT_EQ(hub.stale_after(), std::chrono::milliseconds(5000));  // 5 x 1 s, at least 5 s
+  EXPECT_TRUE(hub.healthy(at + std::chrono::milliseconds(4900)));
+  EXPECT_FALSE(hub.stale(view, at + std::chrono::milliseconds(4900)));
+  EXPECT_TRUE(hub.stale(view, at + std::chrono::milliseconds(5100)));
+  EXPECT_FALSE(hub.healthy(at + std::chrono::milliseconds(5100)));
+  hub.progress(view, "101");  // progress again: healthy again
+  EXPECT_TRUE(hub.healthy(view.last_progress_at() + std::chrono::milliseconds(100)));
+}
+
 TEST_F(ViewHubTest, TheFirstResultIsTheSnapshotNotChanges) {
   Recorder early;
   hub.subscribe(early, {&view}, std::nullopt);  // before anything is there: waits

@@ -212,8 +212,10 @@ Reply Router::item_stream(std::string_view id, std::string_view last_event_id) c
 }
 
 Reply Router::health() const {
+  const auto now = std::chrono::steady_clock::now();
+  const bool healthy = m_hub.healthy(now);
   std::string body = "{\"healthy\": ";
-  body += m_hub.healthy() ? "true" : "false";
+  body += healthy ? "true" : "false";
   body += ", \"views\": {";
   bool first = true;
   for (const auto& view : m_hub.views()) {
@@ -224,13 +226,22 @@ Reply Router::health() const {
     body += source_state_name(view->state());
     body += "\", \"snapshot\": ";
     body += view->ready() ? "true" : "false";
+    const bool stale = m_hub.stale(*view, now);
+    body += ", \"stale\": ";
+    body += stale ? "true" : "false";
     body += ", \"ts\": ";
     if (view->timestamp().empty()) {
       body += "null";
     } else {
       append_json_timestamp(body, view->timestamp());
     }
-    if (!view->status_message().empty()) {
+    if (stale) {
+      const auto silent = std::chrono::duration_cast<std::chrono::milliseconds>(now - view->last_progress_at());
+      body += ", \"message\": ";
+      append_json_string(body, fmt::format("no progress from the source for {:.1f} s (stale after {:.0f} s)",
+                                           static_cast<double>(silent.count()) / 1000.0,
+                                           static_cast<double>(m_hub.stale_after().count()) / 1000.0));
+    } else if (!view->status_message().empty()) {
       body += ", \"message\": ";
       append_json_string(body, view->status_message());
     }
@@ -238,7 +249,7 @@ Reply Router::health() const {
   }
   body += "}}";
   Reply reply;
-  reply.status = m_hub.healthy() ? 200 : 503;
+  reply.status = healthy ? 200 : 503;
   reply.body = std::move(body);
   return reply;
 }

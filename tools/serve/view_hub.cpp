@@ -148,6 +148,7 @@ void ViewFeed::progress(const std::string& timestamp) {
     m_snapshot_events.clear();
   }
   m_timestamp = timestamp;
+  m_last_progress_at = std::chrono::steady_clock::now();
   if (!m_ready) {
     // The first complete result: the snapshot every client starts from. It gets a
     // sequence of its own, so a client that holds the view at that one or later has it.
@@ -344,9 +345,18 @@ ViewFeed* ViewHub::find(std::string_view name) noexcept {
   return nullptr;
 }
 
-bool ViewHub::healthy() const noexcept {
-  return std::all_of(m_views.begin(), m_views.end(),
-                     [](const auto& view) { return view->ready() && view->state() == SourceState::live; });
+bool ViewHub::healthy(std::chrono::steady_clock::time_point now) const noexcept {
+  return std::all_of(m_views.begin(), m_views.end(), [&](const auto& view) {
+    return view->ready() && view->state() == SourceState::live && !stale(*view, now);
+  });
+}
+
+std::chrono::milliseconds ViewHub::stale_after() const noexcept {
+  return std::max(std::chrono::milliseconds(5000), 5 * m_progress_every);
+}
+
+bool ViewHub::stale(const ViewFeed& view, std::chrono::steady_clock::time_point now) const noexcept {
+  return view.ready() && now - view.last_progress_at() > stale_after();
 }
 
 std::string ViewHub::audience_id(const Audience& audience, uint64_t sequence) const {

@@ -57,6 +57,8 @@ class ViewFeed {
   [[nodiscard]] SourceState state() const noexcept { return m_state; }
   [[nodiscard]] const std::string& status_message() const noexcept { return m_status; }
   [[nodiscard]] const std::string& timestamp() const noexcept { return m_timestamp; }
+  // When the source last reported progress (steady clock; epoch before the first).
+  [[nodiscard]] std::chrono::steady_clock::time_point last_progress_at() const noexcept { return m_last_progress_at; }
   [[nodiscard]] uint64_t row_count() const noexcept { return m_row_count; }
   [[nodiscard]] uint64_t reconnects() const noexcept { return m_reconnects; }
   [[nodiscard]] uint64_t change_events() const noexcept { return m_change_events; }
@@ -123,6 +125,7 @@ class ViewFeed {
   };
   std::unordered_map<std::string, IndexedRow> m_index;  // index column's text -> its row
   std::string m_timestamp;                       // the last complete one ("" before)
+  std::chrono::steady_clock::time_point m_last_progress_at{};
   bool m_ready = false;
   uint64_t m_ready_sequence = 0;  // the sequence of the first snapshot event
   SourceState m_state = SourceState::connecting;
@@ -165,7 +168,13 @@ class ViewHub {
   [[nodiscard]] const std::vector<std::unique_ptr<ViewFeed>>& views() const noexcept { return m_views; }
   [[nodiscard]] const std::string& generation() const noexcept { return m_generation; }
   // Every view has its snapshot and its source is connected (GET /healthz).
-  [[nodiscard]] bool healthy() const noexcept;
+  // Healthy: every view has its snapshot, its source is live, and none is stale.
+  [[nodiscard]] bool healthy(std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now()) const noexcept;
+  // The pages' own rule (web/shop.js, staleAfterMs): a view is stale when its source has
+  // reported no progress for five progress intervals, and at least 5 s. A source whose
+  // server hangs (a query that never returns) stays "live" but stops progressing.
+  [[nodiscard]] std::chrono::milliseconds stale_after() const noexcept;
+  [[nodiscard]] bool stale(const ViewFeed& view, std::chrono::steady_clock::time_point now) const noexcept;
 
   // From the sources (posted to the I/O thread).
   void columns(ViewFeed& view, const std::vector<ColumnInfo>& columns) { view.set_columns(columns); }
