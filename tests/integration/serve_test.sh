@@ -565,9 +565,13 @@ restart() {
   expect_match "  ... naming the view as stale, with how long" \
     '"counter": \{"state": "live", "snapshot": true, "stale": true, .*"message": "no progress from the source for [0-9.]+ s \(stale after 5 s\)"' \
     "$(body_of /healthz)"
+  wait_until "the stream's clients are told: a status event with state stale" \
+    'grep -q "\"state\": \"stale\".*no progress from the source for over 5 s" "$WORK_DIR/stream"'
   # shellcheck disable=SC2086
   kill -CONT $backends
   wait_until "/healthz: 200 once the server answers again" '[[ $(status_of /healthz) == 200 ]]'
+  wait_until "  ... and the stream's clients that it is live again" \
+    '[[ $(grep -o "\"state\": \"[a-z]*\"" "$WORK_DIR/stream" | tail -n 1) == "\"state\": \"live\"" ]]'
   sleep 0.5 # a few polls after the last write
   psql -X -q -At -F $'\t' "$url" -c "SELECT id, value FROM counter" | sort >"$WORK_DIR/truth"
   expect_match "the table changed meanwhile" '^[0-9]{2,}$' "$(wc -l <"$WORK_DIR/truth" | tr -d ' ')"

@@ -254,6 +254,18 @@ int run(const Options& options, const Environment& env) {
     });
   };
   check_stop();
+  // Staleness, by the pages' rule, checked once a second: a view that stops progressing
+  // while its source still looks connected gets a "stale" status event (and back).
+  asio::steady_timer stale_check(io);
+  std::function<void()> check_stale = [&] {
+    stale_check.expires_after(std::chrono::seconds(1));
+    stale_check.async_wait([&](boost::system::error_code error) {
+      if (error || stop_requested()) return;
+      hub.check_staleness(std::chrono::steady_clock::now());
+      check_stale();
+    });
+  };
+  check_stale();
   std::exception_ptr server_failure;
   try {
     io.run();

@@ -1,5 +1,7 @@
 #include "view_hub.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <utility>
 
@@ -275,7 +277,8 @@ SharedText ViewFeed::status_event() const {
   std::string data = "{\"view\": ";
   append_json_string(data, m_name);
   data += ", \"state\": \"";
-  data += source_state_name(m_state);
+  const bool stale = m_stale_reported && m_state == SourceState::live;
+  data += stale ? "stale" : source_state_name(m_state);
   data += "\", \"progress_every_ms\": ";
   data += std::to_string(m_hub.m_progress_every.count());
   data += ", \"source\": ";
@@ -285,7 +288,10 @@ SharedText ViewFeed::status_event() const {
     append_json_string(data, m_hub.m_source_description);
   }
   data += ", \"message\": ";
-  if (m_status.empty()) {
+  if (stale) {
+    append_json_string(data, fmt::format("no progress from the source for over {} s",
+                                         std::chrono::duration_cast<std::chrono::seconds>(m_hub.stale_after()).count()));
+  } else if (m_status.empty()) {
     data += "null";
   } else {
     append_json_string(data, m_status);
@@ -357,6 +363,16 @@ std::chrono::milliseconds ViewHub::stale_after() const noexcept {
 
 bool ViewHub::stale(const ViewFeed& view, std::chrono::steady_clock::time_point now) const noexcept {
   return view.ready() && now - view.last_progress_at() > stale_after();
+}
+
+void ViewHub::check_staleness(std::chrono::steady_clock::time_point now) {
+  for (const auto& view : m_views) view->report_stale(view->state() == SourceState::live && stale(*view, now));
+}
+
+void ViewFeed::report_stale(bool stale) {
+  if (stale == m_stale_reported) return;
+  m_stale_reported = stale;
+  send_to_clients(status_event());
 }
 
 std::string ViewHub::audience_id(const Audience& audience, uint64_t sequence) const {

@@ -59,6 +59,8 @@ class ViewFeed {
   [[nodiscard]] const std::string& timestamp() const noexcept { return m_timestamp; }
   // When the source last reported progress (steady clock; epoch before the first).
   [[nodiscard]] std::chrono::steady_clock::time_point last_progress_at() const noexcept { return m_last_progress_at; }
+  // Sends a status event when the view turns stale, or live again (ViewHub::check_staleness).
+  void report_stale(bool stale);
   [[nodiscard]] uint64_t row_count() const noexcept { return m_row_count; }
   [[nodiscard]] uint64_t reconnects() const noexcept { return m_reconnects; }
   [[nodiscard]] uint64_t change_events() const noexcept { return m_change_events; }
@@ -126,6 +128,7 @@ class ViewFeed {
   std::unordered_map<std::string, IndexedRow> m_index;  // index column's text -> its row
   std::string m_timestamp;                       // the last complete one ("" before)
   std::chrono::steady_clock::time_point m_last_progress_at{};
+  bool m_stale_reported = false;  // the last status event said "stale"
   bool m_ready = false;
   uint64_t m_ready_sequence = 0;  // the sequence of the first snapshot event
   SourceState m_state = SourceState::connecting;
@@ -175,6 +178,9 @@ class ViewHub {
   // server hangs (a query that never returns) stays "live" but stops progressing.
   [[nodiscard]] std::chrono::milliseconds stale_after() const noexcept;
   [[nodiscard]] bool stale(const ViewFeed& view, std::chrono::steady_clock::time_point now) const noexcept;
+  // Tells each view's clients when it turns stale or live again (a status event with
+  // state "stale"); serve.cpp calls it once a second.
+  void check_staleness(std::chrono::steady_clock::time_point now);
 
   // From the sources (posted to the I/O thread).
   void columns(ViewFeed& view, const std::vector<ColumnInfo>& columns) { view.set_columns(columns); }
