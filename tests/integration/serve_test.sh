@@ -304,7 +304,9 @@ time.sleep(30)' "${BASE##*:}" &
   local code=0
   "$SERVE" --url "$url" --mode poll --listen 127.0.0.1:0 --views no_such_view >/dev/null 2>"$WORK_DIR/missing.err" || code=$?
   expect_eq "a view that does not exist: exit 1" 1 "$code"
-  expect_match "... with the server's message" 'shop-serve: error: .*no_such_view.* does not exist' "$(cat "$WORK_DIR/missing.err")"
+  expect_match "... with the server's message" 'shop-serve: error: --views: cannot serve no_such_view \(.*no_such_view.* does not exist' "$(cat "$WORK_DIR/missing.err")"
+  expect_eq "... before it says it is serving (no address printed for a server that will not serve)" "" \
+    "$(grep 'serving' "$WORK_DIR/missing.err" || true)"
   expect_materialize_grammar "every statement shop-serve sent parses on Materialize" shop-serve
 }
 

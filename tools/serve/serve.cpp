@@ -85,13 +85,32 @@ std::string make_generation() {
   return fmt::format("{:x}", (static_cast<uint64_t>(device()) << 32 ^ static_cast<uint64_t>(now)) & 0xFFFFFFFFFFFF);
 }
 
+// Every view of --views exists, checked before "serving" is printed: each SELECT is
+// prepared, not run (the extended protocol's Parse, which Materialize plans without
+// executing). The stand-in's collections are no relations, so not with one.
+void check_views_exist(PGconn* connection, const std::vector<std::string>& names) {
+  for (const auto& name : names) {
+    const PgResult prepared(PQprepare(connection, "", query_for(name).c_str(), 0, nullptr));
+    if (PQresultStatus(prepared.get()) != PGRES_COMMAND_OK) {
+      throw Error(fmt::format("--views: cannot serve {} ({})", name,
+                              connection_failure_text(PQresultErrorMessage(prepared.get()))));
+    }
+  }
+}
+
 // The pages' header names where their data comes from and how ("live from ..."): the
 // server as it answers (Materialize, or PostgreSQL and its version) and the mode. One
-// connection at start; when it fails, the sources' own connections report why.
-std::string describe_source(const SourceSettings& settings, bool standin) {
+// connection at start, which also checks the views; when it fails, the sources' own
+// connections report why (with --retry-for).
+std::string describe_source(const SourceSettings& settings, bool standin, const std::vector<std::string>& names) {
   std::string server = "a PostgreSQL-wire server";
+  PgConnection connection;
   try {
-    const auto connection = connect_postgres(settings.conninfo);
+    connection = connect_postgres(settings.conninfo);
+  } catch (const Error&) {  // NOLINT(bugprone-empty-catch): the sources say why, with retries
+  }
+  if (connection) {
+    if (!standin) check_views_exist(connection.get(), names);
     if (is_materialize(connection.get())) {
       server = "Materialize";
     } else if (const char* version = PQparameterStatus(connection.get(), "server_version"); version != nullptr) {
@@ -99,7 +118,6 @@ std::string describe_source(const SourceSettings& settings, bool standin) {
       std::string number(version);
       server = "PostgreSQL " + number.substr(0, number.find(' '));
     }
-  } catch (const Error&) {  // NOLINT(bugprone-empty-catch): the sources say why, with retries
   }
   if (settings.mode == SourceMode::subscribe) {
     return standin ? server + ", through a SUBSCRIBE stand-in" : server + ", SUBSCRIBE";
@@ -204,7 +222,7 @@ int run(const Options& options, const Environment& env) {
                                   ? std::chrono::milliseconds(1000)
                                   : std::chrono::duration_cast<std::chrono::milliseconds>(base.interval);
   ViewHub hub(make_generation(), options.history, progress_every);
-  hub.set_source_description(describe_source(base, !options.subscribe_standin.empty()));
+  hub.set_source_description(describe_source(base, !options.subscribe_standin.empty(), names));
   for (const auto& name : names) {
     if (hub.find(name) == nullptr) hub.add_view(name, name == k_items_view ? std::string(k_items_key) : std::string());
   }
