@@ -53,11 +53,16 @@ void write_grouped(uint64_t value) noexcept {
 }
 
 void say_immediate_exit() noexcept {
+  // Only a program with something to account for says it (shop-pageviews' messages in
+  // flight); a full-screen one (shop-watch's table) has just restored the terminal, and
+  // its shell's prompt comes next.
+  const ImmediateExitReport* report = g_immediate_exit_report.load();
+  if (report == nullptr) return;
   // The status line is on the screen without its newline: end it first.
   if (status_line_on_screen()) write_raw("\n");
   write_raw(program_name().c_str());
   write_raw(": second signal: exiting at once");
-  if (const ImmediateExitReport* report = g_immediate_exit_report.load(); report != nullptr) {
+  {
     const uint64_t handed = report->handed->load(std::memory_order_relaxed);
     const uint64_t settled = report->settled->load(std::memory_order_relaxed);
     write_raw("; ");

@@ -16,9 +16,9 @@ void install_signal_handlers();
 // async-signal-safe (write(), tcsetattr()). nullptr removes it.
 void set_immediate_exit_hook(void (*hook)()) noexcept;
 
-// What a second signal says before it exits: "<program>: second signal: exiting at once"
-// and, with a report set, how many of what was handed on had no outcome yet ("; 1,024
-// page views not delivered"). The counters are read in the handler: lock-free atomics
+// What a second signal says before it exits, when a report is set: "<program>: second
+// signal: exiting at once; 1,024 page views not delivered" (how many of what was handed
+// on had no outcome yet), after ending a status line. Without a report it says nothing. The counters are read in the handler: lock-free atomics
 // that the program keeps current (one writer each). nullptr removes the report.
 struct ImmediateExitReport {
   const std::atomic<uint64_t>* handed = nullptr;   // e.g. messages handed to librdkafka
