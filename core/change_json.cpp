@@ -4,7 +4,7 @@
 
 #include "core/postgres.hpp"
 #include "core/row.hpp"
-#include "core/summary.hpp"
+#include "core/json_text.hpp"
 
 namespace shop {
 

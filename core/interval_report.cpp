@@ -8,7 +8,7 @@
 #include "core/diagnostics.hpp"
 #include "core/duration.hpp"
 #include "core/error.hpp"
-#include "core/summary.hpp"
+#include "core/json_text.hpp"
 #include "core/number_format.hpp"
 
 namespace shop {

@@ -11,7 +11,7 @@
 
 #include "core/diagnostics.hpp"
 #include "core/error.hpp"
-#include "core/summary.hpp"
+#include "core/json_text.hpp"
 #include "core/url.hpp"
 
 namespace shop {
@@ -151,15 +151,38 @@ PgConnection connect_postgres(const std::string& conninfo, int connect_timeout_s
   // never: a source then reconnects and says so. libpq's keywords (libpq docs, "Parameter
   // Key Words": keepalives_idle/_interval/_count, tcp_user_timeout in ms); given before
   // dbname, so a user's own values in the URL win.
+  // client_encoding UTF8: what the programs write is UTF-8 (JSON, the terminal), so the
+  // server converts from its database's encoding (a LATIN1 database's "é" arrives as
+  // "é", not as a byte that would become U+FFFD). Without it libpq asks for nothing and
+  // the server's client_encoding applies, by default the database's encoding (PostgreSQL
+  // docs: runtime-config-client.html, client_encoding; charset.html, "Automatic Character
+  // Set Conversion Between Server and Client"). Materialize takes UTF8 and nothing else (MaterializeInc/materialize
+  // src/sql/src/session/vars/value.rs, ClientEncoding::parse; its default). A SQL_ASCII
+  // database has no encoding to convert from: its bytes are checked against the client's
+  // encoding on the way out, and one byte that is not UTF-8 would fail the whole query
+  // ("invalid byte sequence for encoding \"UTF8\""; PostgreSQL's
+  // src/backend/utils/mb/mbutils.c, pg_do_encoding_conversion: "No conversion is possible,
+  // but we must validate the result"). There the client takes SQL_ASCII too, below: the
+  // bytes arrive as they are, and the JSON writers replace what is not UTF-8
+  // (core/json_text.hpp).
   const char* keys[] = {"connect_timeout", "fallback_application_name", "keepalives", "keepalives_idle",
-                        "keepalives_interval", "keepalives_count", "tcp_user_timeout", "dbname", nullptr};
+                        "keepalives_interval", "keepalives_count", "tcp_user_timeout", "client_encoding", "dbname",
+                        nullptr};
   const char* values[] = {timeout.c_str(), application.empty() ? nullptr : application.c_str(), "1", "10", "5", "3",
-                          "30000", conninfo.empty() ? nullptr : conninfo.c_str(), nullptr};
+                          "30000", "UTF8", conninfo.empty() ? nullptr : conninfo.c_str(), nullptr};
   PgConnection connection(PQconnectdbParams(keys, values, 1));
   if (!connection) throw Error("out of memory connecting to " + describe_postgres_target(conninfo));
   if (PQstatus(connection.get()) != CONNECTION_OK) {
     throw Error(fmt::format("cannot connect to {} ({})", describe_postgres_target(conninfo),
                             mask_password(connection_failure_text(PQerrorMessage(connection.get())))));
+  }
+  // Never on Materialize: its text is UTF-8 (Rust strings), and it takes no client
+  // encoding but UTF8 (value.rs above), so it reports no SQL_ASCII server encoding. A
+  // client_encoding other than UTF8 given in the URL is left as it is.
+  if (const char* server = PQparameterStatus(connection.get(), "server_encoding");
+      server != nullptr && std::string_view(server) == "SQL_ASCII" &&
+      std::string_view(pg_encoding_to_char(PQclientEncoding(connection.get()))) == "UTF8") {
+    PQsetClientEncoding(connection.get(), "SQL_ASCII");
   }
   // libpq's default notice processor writes the server's NOTICEs and WARNINGs to stderr
   // as they come, unprefixed and past -q. A program that wants them otherwise
@@ -248,7 +271,7 @@ void append_json_value(std::string& out, std::string_view value, ColumnKind kind
       }
       return;
     case ColumnKind::json:
-      out += value;
+      append_json_text(out, value);
       return;
     case ColumnKind::text:
       append_json_string(out, value);

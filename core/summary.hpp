@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/histogram.hpp"
+#include "core/json_text.hpp"  // append_json_string, for the tools that write summaries
 
 namespace shop {
 
@@ -35,10 +36,5 @@ class Summary {
   using Field = std::variant<Value, Latency>;
   std::vector<std::pair<std::string, Field>> m_fields;
 };
-
-// Appends `text` as a JSON string literal (quotes included) to `out`: always valid
-// UTF-8 JSON, whatever the bytes (control characters escaped, each ill-formed UTF-8
-// sequence replaced with \ufffd).
-void append_json_string(std::string& out, std::string_view text);
 
 }  // namespace shop

@@ -38,6 +38,9 @@ TEST(AppendJsonValue, NumbersBooleansJsonAndStrings) {
   EXPECT_EQ(json("t", ColumnKind::boolean), "true");
   EXPECT_EQ(json("f", ColumnKind::boolean), "false");
   EXPECT_EQ(json(R"({"a": [1]})", ColumnKind::json), R"({"a": [1]})");
+  EXPECT_EQ(json("{\"a\":\n 1}", ColumnKind::json), "{\"a\":  1}");  // json keeps its input's line breaks
+  EXPECT_EQ(json("[\"\xe9\"]", ColumnKind::json), R"(["\ufffd"])");  // SQL_ASCII checks no encoding
+  EXPECT_EQ(json("caf\xe9", ColumnKind::text), R"("caf\ufffd")");
   EXPECT_EQ(json("say \"hi\"\n", ColumnKind::text), R"("say \"hi\"\n")");
 }
 

@@ -6,7 +6,7 @@
 
 #include "core/error.hpp"
 #include "core/postgres.hpp"
-#include "core/summary.hpp"
+#include "core/json_text.hpp"
 
 namespace shop::mzsql {
 namespace {

@@ -6,7 +6,7 @@
 #include <chrono>
 
 #include "core/postgres.hpp"
-#include "core/summary.hpp"
+#include "core/json_text.hpp"
 #include "event_stream.hpp"
 #include "request_target.hpp"
 

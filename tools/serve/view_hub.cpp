@@ -6,7 +6,7 @@
 #include <utility>
 
 #include "core/postgres.hpp"
-#include "core/summary.hpp"
+#include "core/json_text.hpp"
 #include "event_stream.hpp"
 
 namespace shop::serve {

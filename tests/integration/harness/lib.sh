@@ -75,9 +75,10 @@ url_port() {
   printf '%s\n' "${rest%%/*}"
 }
 
-# postgres_test_database NAME: a fresh database NAME on the postgres fixture's server,
-# dropped on exit, with every statement logged (for expect_materialize_grammar). Sets
-# `db` and `url`; admin SQL runs on the server's own database, sql SQL on the new one.
+# postgres_test_database NAME [OPTIONS]: a fresh database NAME on the postgres fixture's
+# server (CREATE DATABASE's OPTIONS, e.g. an ENCODING), dropped on exit, with every
+# statement logged (for expect_materialize_grammar). Sets `db` and `url`; admin SQL runs
+# on the server's own database, sql SQL on the new one.
 postgres_test_database() {
   [[ -n ${DATABASE_URL:-} ]] || die "DATABASE_URL is not set (is the postgres fixture running?)"
   admin() { PGCONNECT_TIMEOUT=5 psql -X -q -v ON_ERROR_STOP=1 -At "$DATABASE_URL" -c "$1"; }
@@ -86,7 +87,7 @@ postgres_test_database() {
   db=$1
   url=postgres://postgres@127.0.0.1:$(url_port "$DATABASE_URL")/$db
   admin "DROP DATABASE IF EXISTS $db"
-  admin "CREATE DATABASE $db"
+  admin "CREATE DATABASE $db ${2:-}"
   on_exit admin "DROP DATABASE IF EXISTS $db"
   admin "ALTER DATABASE $db SET log_statement = 'all'"
 }
