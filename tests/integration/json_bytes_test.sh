@@ -99,6 +99,27 @@ expect_eq "shop-watch subscribe jsonl --key: the same" \
 {"key": {"id": 2}, "state": "upsert", "value": {"name": "tab\there\nline \u0001 \u001b[31mred\u001b[0m \"quoted\" back\\slash"}}
 {"key": {"id": 3}, "state": "upsert", "value": {"name": "\u00e9\u20ac"}}' "$(json_values "$WORK_DIR/keyed" | sort)"
 
+# The live table (tmux, UTF-8): the same bytes shown, not acted on. ESC as its picture
+# (a raw ESC would set the colour), the latin1 byte as U+FFFD (curses dropped it: "caf").
+command -v tmux >/dev/null || die "tmux not found (apt-get install -y tmux)"
+socket="shop-json-bytes-$$"
+end_tmux() { tmux -L "$socket" kill-server 2>/dev/null || true; }
+on_exit end_tmux
+tmux -L "$socket" new-session -d -s table -x 100 -y 10 \
+  "LANG=C.UTF-8 $(printf '%q' "$WATCH") --url $(printf '%q' "$url") --mode poll --order-by id 'SELECT id, name FROM legacy'"
+deadline=$((SECONDS + 10))
+until tmux -L "$socket" capture-pane -p -t table | grep -q 'plain\|caf'; do
+  ((SECONDS < deadline)) || break
+  sleep 0.1
+done
+pane=$(tmux -L "$socket" capture-pane -p -t table | sed -e 's/ *$//')
+# Each row's cells after its marker column (+ for a new row, for a moment).
+cells_of_row() { sed -n "s/^. \{1,\}$1  //p" <<<"$pane"; }
+expect_eq "the table shows the latin1 byte as U+FFFD" $'caf\uFFFD' "$(cells_of_row 1)"
+expect_eq "... and a row's ESC as its picture, line breaks as spaces (cut at 40 columns)" \
+  $'tab here line \u2401 \u241b[31mred\u241b[0m "quoted" ba' "$(cells_of_row 2)"
+end_tmux
+
 # --- shop-mzsql -----------------------------------------------------------------------
 "$MZSQL" -q "$url" --format jsonl -c "SELECT * FROM legacy ORDER BY id" >"$WORK_DIR/mzsql" ||
   not_ok "shop-mzsql exited $?"

@@ -11,6 +11,7 @@
 #include <ctime>
 
 #include "core/signals.hpp"
+#include "core/text.hpp"
 
 namespace shop::watch {
 namespace {
@@ -39,7 +40,7 @@ std::string fit(std::string_view text, size_t width, bool right_align) {
   std::string out;
   size_t used = 0;
   for (size_t i = 0; i < text.size() && used < width; ++i) {
-    const char c = text[i] == '\n' || text[i] == '\t' ? ' ' : text[i];
+    const char c = text[i];  // printable_text(): no control characters left
     if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) {
       if (used == width) break;
       ++used;
@@ -122,19 +123,28 @@ void TableScreen::draw(const TableModel& model, const ScreenInfo& info, TableMod
                                    model.row_count(), last_update, freshness, model.change_rate(now));
   if (!info.status.empty()) header += " | " + info.status;
   attron(A_REVERSE);
-  mvaddstr(0, 0, fit(header, static_cast<size_t>(width), false).c_str());
+  mvaddstr(0, 0, fit(printable_text(header), static_cast<size_t>(width), false).c_str());
   attroff(A_REVERSE);
 
+  // What each visible cell shows: a server's bytes as text that cannot act on the
+  // terminal (an ESC in a row) or vanish (a byte that is not UTF-8), one column each.
+  std::vector<std::string> names_shown;
+  for (const auto& column : columns) names_shown.push_back(printable_text(column.name));
+  std::vector<std::vector<std::string>> cells_shown;
+  for (const auto& row : rows) {
+    auto& shown = cells_shown.emplace_back();
+    for (const auto& cell : row.cells) shown.push_back(printable_text(cell.value_or("")));
+  }
   // Column widths from the header and the visible cells, capped.
   std::vector<size_t> widths;
   for (size_t c = 0; c < columns.size(); ++c) {
-    size_t w = display_width(columns[c].name);
-    for (const auto& row : rows) w = std::max(w, display_width(row.cells[c].value_or("")));
+    size_t w = display_width(names_shown[c]);
+    for (const auto& shown : cells_shown) w = std::max(w, display_width(shown[c]));
     widths.push_back(std::min<size_t>(w, 40));
   }
   std::string names = "  ";
   for (size_t c = 0; c < columns.size(); ++c) {
-    names += fit(columns[c].name, widths[c], columns[c].kind == ColumnKind::number) + "  ";
+    names += fit(names_shown[c], widths[c], columns[c].kind == ColumnKind::number) + "  ";
   }
   attron(A_BOLD);
   mvaddstr(1, 0, fit(names, static_cast<size_t>(width), false).c_str());
@@ -149,12 +159,13 @@ void TableScreen::draw(const TableModel& model, const ScreenInfo& info, TableMod
   const size_t bar_width = static_cast<size_t>(width) > text_width + 10 ? static_cast<size_t>(width) - text_width - 1 : 0;
 
   int y = 2;
-  for (const auto& row : rows) {
+  for (size_t r = 0; r < rows.size(); ++r) {
+    const auto& row = rows[r];
     const char marker = row.mark == Mark::inserted ? '+' : row.mark == Mark::updated ? '~' : row.mark == Mark::removed ? '-' : ' ';
     std::string line(1, marker);
     line += ' ';
     for (size_t c = 0; c < columns.size(); ++c) {
-      line += fit(row.cells[c].value_or(""), widths[c], columns[c].kind == ColumnKind::number) + "  ";
+      line += fit(cells_shown[r][c], widths[c], columns[c].kind == ColumnKind::number) + "  ";
     }
     if (row.count > 1) line += fmt::format("x{} ", row.count);
     const short pair = row.mark == Mark::inserted ? k_inserted
