@@ -86,8 +86,11 @@ std::string make_generation() {
 }
 
 // Every view of --views exists, checked before "serving" is printed: each SELECT is
-// prepared, not run (the extended protocol's Parse, which Materialize plans without
-// executing). The stand-in's collections are no relations, so not with one.
+// prepared, not run (the extended protocol's Parse). Materialize answers a Parse with
+// ParseComplete or the error of preparing it, a name it cannot resolve included, and
+// runs a statement only when its portal is executed (MaterializeInc/materialize
+// src/pgwire/src/protocol.rs: `parse` calls adapter_client.prepare; `execute` runs a
+// NotStarted portal). The stand-in's collections are no relations, so not with one.
 void check_views_exist(PGconn* connection, const std::vector<std::string>& names) {
   for (const auto& name : names) {
     const PgResult prepared(PQprepare(connection, "", query_for(name).c_str(), 0, nullptr));
