@@ -226,33 +226,7 @@ SharedText ViewFeed::snapshot_event(const std::string& id, const std::optional<s
   if (!key) {
     append_event(event, "snapshot", id, *snapshot_json());
   } else {
-    // As snapshot_json(), of the key's rows.
-    std::string json = "{\"view\": ";
-    append_json_string(json, m_name);
-    json += ", \"ts\": ";
-    if (m_timestamp.empty()) {
-      json += "null";
-    } else {
-      append_json_timestamp(json, m_timestamp);
-    }
-    json += ", \"columns\": [";
-    for (size_t i = 0; i < m_columns.size(); ++i) {
-      if (i > 0) json += ", ";
-      append_json_string(json, m_columns[i].name);
-    }
-    json += "], \"rows\": [";
-    bool first = true;
-    m_rows.for_each([&](std::string_view row, int64_t count) {
-      const auto fields = fields_of(row);
-      if (!m_index_position || *m_index_position >= fields.size() || fields[*m_index_position] != *key) return;
-      for (int64_t copy = 0; copy < count; ++copy) {
-        if (!first) json += ", ";
-        first = false;
-        m_json.append_row(json, row);
-      }
-    });
-    json += "]}";
-    append_event(event, "snapshot", id, json);
+    append_event(event, "snapshot", id, build_snapshot_json(&*key));
   }
   auto text = std::make_shared<const std::string>(std::move(event));
   // A few ids at most are current at once (one per audience and per way of resuming).
@@ -303,7 +277,11 @@ SharedText ViewFeed::status_event() const {
 }
 
 const SharedText& ViewFeed::snapshot_json() {
-  if (m_snapshot) return m_snapshot;
+  if (!m_snapshot) m_snapshot = std::make_shared<const std::string>(build_snapshot_json(nullptr));
+  return m_snapshot;
+}
+
+std::string ViewFeed::build_snapshot_json(const std::string* key) const {
   std::string json = "{\"view\": ";
   append_json_string(json, m_name);
   json += ", \"ts\": ";
@@ -320,6 +298,10 @@ const SharedText& ViewFeed::snapshot_json() {
   json += "], \"rows\": [";
   bool first = true;
   m_rows.for_each([&](std::string_view row, int64_t count) {
+    if (key != nullptr) {
+      const auto fields = fields_of(row);
+      if (!m_index_position || *m_index_position >= fields.size() || fields[*m_index_position] != *key) return;
+    }
     for (int64_t copy = 0; copy < count; ++copy) {
       if (!first) json += ", ";
       first = false;
@@ -327,8 +309,7 @@ const SharedText& ViewFeed::snapshot_json() {
     }
   });
   json += "]}";
-  m_snapshot = std::make_shared<const std::string>(std::move(json));
-  return m_snapshot;
+  return json;
 }
 
 const std::string* ViewFeed::indexed_row_json(std::string_view key) const {

@@ -78,6 +78,10 @@ class ViewFeed {
   [[nodiscard]] const std::string* indexed_row_json(std::string_view key) const;
 
  private:
+  // snapshot_json()'s text, of every row, or with `key` of the rows whose index column
+  // has that text (the per-item stream's snapshot).
+  [[nodiscard]] std::string build_snapshot_json(const std::string* key) const;
+
   friend class ViewHub;
   // Where one change of an event is in its text, and its index column's value.
   struct KeySpan {
