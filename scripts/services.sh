@@ -571,7 +571,8 @@ log_line_prefix = '%m [%p] db=%d app=%a: '
 EOF
 
   log "postgres: starting on 127.0.0.1:$port"
-  if ! "${AS_PG[@]}" "$PG_BINDIR/pg_ctl" -D "$data" -l "$logfile" -w -t "$TIMEOUT" start \
+  # -s: errors only (not "waiting for server to start.... done"); the log has the rest.
+  if ! "${AS_PG[@]}" "$PG_BINDIR/pg_ctl" -s -D "$data" -l "$logfile" -w -t "$TIMEOUT" start \
     </dev/null >&2 {LOCK_FD}>&-; then
     start_failed postgres "$logfile" "pg_ctl start failed"
   fi
@@ -584,7 +585,7 @@ stop_postgres() {
   [[ -n $pid ]] || return 0
   pg_setup
   log "postgres: stopping (pid $pid)"
-  if ! "${AS_PG[@]}" "$PG_BINDIR/pg_ctl" -D "$(svc_dir postgres)/data" -m fast -w -t "$TIMEOUT" \
+  if ! "${AS_PG[@]}" "$PG_BINDIR/pg_ctl" -s -D "$(svc_dir postgres)/data" -m fast -w -t "$TIMEOUT" \
     stop </dev/null >&2; then
     log "warning: pg_ctl stop failed; sending SIGTERM"
   fi
