@@ -4,7 +4,7 @@
 #
 #   scripts/test.sh              # dev preset: Debug + ASan/UBSan + -Werror (what CI runs),
 #                                # then the fuzz stage: the fuzz preset's libFuzzer targets,
-#                                # SHOP_FUZZ_SECONDS (30) each, two at a time (tests/fuzz)
+#                                # SHOP_FUZZ_SECONDS (25) each, two at a time (tests/fuzz)
 #   SHOP_PRESET=release scripts/test.sh
 #   SHOP_FUZZ=0 scripts/test.sh  # without the fuzz stage
 #   scripts/test.sh -L unit      # extra arguments go to ctest; the fuzz stage is skipped
