@@ -90,6 +90,16 @@ try {
   expectEq('order trends: one bar per minute from the first to the last, 0 for a minute without orders',
     lines(sql(everyMinuteOrders)).map(Number),
     await page.evaluate(() => window.shopCharts.trends.data.datasets[0].data.map((point) => point.y)));
+  const ticks = await page.evaluate(() => window.shopCharts.trends.scales.x.ticks.map((tick) => tick.value));
+  if (ticks.length >= 2 && ticks.length <= 13 && ticks.every((value) => value % 60000 === 0) &&
+      new Set(ticks.slice(1).map((value, i) => value - ticks[i])).size === 1) {
+    ok(`order trends: ticks on whole minutes, evenly spaced (${ticks.map((v) => new Date(v).toISOString().slice(11, 16)).join(' ')})`);
+  } else {
+    notOk(`order trends: ticks should fall on whole minutes, evenly: ${ticks.map((v) => new Date(v).toISOString()).join(' ')}`);
+  }
+  const orderTicks = await page.evaluate(() => window.shopCharts.trends.scales.orders.ticks.map((tick) => tick.value));
+  if (orderTicks.length >= 2 && orderTicks.every(Number.isInteger)) ok(`order trends: whole orders on the axis (${orderTicks.join(' ')})`);
+  else notOk(`order trends: the orders axis should count whole orders: ${orderTicks.join(' ')}`);
   expectEq('order trends: orders as bars, revenue as straight segments (no smoothing inventing a slope)',
     ['bar', 0],
     await page.evaluate(() => [window.shopCharts.trends.data.datasets[0].type,
@@ -100,6 +110,21 @@ try {
   } else {
     notOk(`conversion per item: not all shares of at most 100 %: ${shares.join(', ')}`);
   }
+  // Each column's cells align as its header does: figures to the right, text to the left.
+  // In one evaluate: the stream may replace the rows between a query and its use, and a
+  // detached cell has no computed style.
+  const alignments = (table) => page.evaluate((selector) => {
+    const cells = [...document.querySelectorAll(`${selector} tr:first-child td`)];
+    const headers = [...document.querySelector(selector).closest('table').querySelectorAll('thead th')];
+    return {cells: cells.map((cell) => getComputedStyle(cell).textAlign),
+      headers: headers.slice(0, cells.length).map((th) => getComputedStyle(th).textAlign)};
+  }, table);
+  for (const table of ['#funnel-items', '#inventory-items']) {
+    const {cells, headers} = await alignments(table);
+    expectEq(`${table}: each cell aligned as its column's header (${headers.join(', ')})`, headers, cells);
+  }
+  expectEq('conversion per item: views, orders and the share right-aligned', ['left', 'right', 'right', 'right'],
+    (await alignments('#funnel-items')).cells);
   expectEq('inventory: the figures say what they count',
     ['items well stocked', 'items running low', 'items sold out'],
     await page.$$eval('#inventory .figures .label', (labels) => labels.map((label) => label.textContent)));

@@ -27,7 +27,8 @@ const charts = {
       parsing: false,
       scales: {
         x: {type: 'linear', ticks: {callback: (value) => new Date(value).toISOString().slice(11, 16), maxTicksLimit: 12}},
-        orders: {type: 'linear', position: 'left', beginAtZero: true, title: {display: true, text: 'orders'}},
+        // Whole orders only: no 0.5 order on the axis.
+        orders: {type: 'linear', position: 'left', beginAtZero: true, ticks: {precision: 0}, title: {display: true, text: 'orders'}},
         revenue: {type: 'linear', position: 'right', beginAtZero: true, grid: {drawOnChartArea: false},
           title: {display: true, text: 'revenue ($)'}},
       },
@@ -49,6 +50,7 @@ const draw = {
       revenue: Number(row.revenue)})));
     charts.trends.data.datasets[0].data = rows.map((row) => ({x: row.at, y: row.orders}));
     charts.trends.data.datasets[1].data = rows.map((row) => ({x: row.at, y: row.revenue}));
+    charts.trends.options.scales.x.ticks.stepSize = minuteTickStep(rows.length);
     charts.trends.update();
   },
   top_items(view) {
@@ -91,6 +93,16 @@ const draw = {
       formatNumber(byStatus.delivered ? byStatus.delivered.units : 0);
   },
 };
+
+// A tick step of whole minutes (1, 2, 5, 10, 15, 30, 60, ...) giving at most 12 ticks over
+// `minutes` minutes: Chart.js's own "nice" steps over epoch milliseconds fall on odd
+// minutes (09:16, 09:33). A linear scale puts ticks at multiples of the step, so these
+// land on round times.
+function minuteTickStep(minutes) {
+  const steps = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440];
+  const step = steps.find((candidate) => minutes / candidate <= 12) || steps[steps.length - 1];
+  return step * 60 * 1000;
+}
 
 // The minutes from the first to the last in `rows` ({at, orders, revenue}, at in epoch
 // ms), sorted, each once: a minute the view has no row for had no orders, so it is 0.

@@ -133,16 +133,20 @@ function parseUtc(text) {
 }
 
 // Replaces a table body's rows: `cells` gives each row's cell texts, `rowClass` its class.
+// A cell under a header of class "number" is one too (right-aligned, tabular figures).
 function fillTable(tbody, rows, cells, rowClass) {
+  const headers = tbody.closest('table').querySelectorAll('thead th');
+  const numeric = Array.from(headers, (th) => th.classList.contains('number'));
   const fragment = document.createDocumentFragment();
   for (const row of rows) {
     const tr = document.createElement('tr');
     if (rowClass) tr.className = rowClass(row);
-    for (const text of cells(row)) {
+    cells(row).forEach((text, i) => {
       const td = document.createElement('td');
       td.textContent = text;
+      if (numeric[i]) td.className = 'number';
       tr.appendChild(td);
-    }
+    });
     fragment.appendChild(tr);
   }
   tbody.replaceChildren(fragment);
