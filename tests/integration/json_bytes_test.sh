@@ -137,6 +137,12 @@ until port=$(sed -n 's|.* on http://127.0.0.1:\([0-9]*\)/$|\1|p' "$WORK_DIR/serv
   sleep 0.05
 done
 base=http://127.0.0.1:$port
+# Until the view has its first result (before it, /api/views answers 503).
+deadline=$((SECONDS + 15))
+until [[ $(curl -s -o /dev/null -w '%{http_code}' "$base/healthz") == 200 ]]; do
+  ((SECONDS < deadline)) || die "shop-serve did not become healthy: $(cat "$WORK_DIR/serve.err")"
+  sleep 0.05
+done
 curl -s "$base/api/views/legacy" >"$WORK_DIR/api"
 echo >>"$WORK_DIR/api"
 expect_eq "shop-serve /api/views: the same rows" "$ASCII_ROWS" \
