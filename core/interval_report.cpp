@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -14,7 +15,7 @@
 namespace shop {
 
 IntervalRecord make_interval(const Schedule& schedule, std::chrono::nanoseconds from, std::chrono::nanoseconds to,
-                             const StreamTotals& before, const StreamTotals& after) {
+                             const StreamTotals& before, const StreamTotals& after, uint64_t event_limit) {
   IntervalRecord record;
   const double start = std::chrono::duration<double>(from).count();
   record.elapsed_s = std::chrono::duration<double>(to).count();
@@ -25,7 +26,11 @@ IntervalRecord make_interval(const Schedule& schedule, std::chrono::nanoseconds 
   record.lag_ms = to_ms(after.lag);
   record.latency = after.latency.since(before.latency);
   if (!schedule.unpaced()) {
-    record.planned_events = schedule.events_at(record.elapsed_s) - schedule.events_at(start);
+    const auto planned_before = [&](double seconds) {
+      const double events = schedule.events_at(seconds);
+      return event_limit == 0 ? events : std::min(events, static_cast<double>(event_limit));
+    };
+    record.planned_events = planned_before(record.elapsed_s) - planned_before(start);
     record.target_rate = record.interval_s > 0 ? record.planned_events / record.interval_s : 0.0;
   }
   record.achieved_rate = record.interval_s > 0 ? static_cast<double>(record.events) / record.interval_s : 0.0;
@@ -97,15 +102,17 @@ IntervalReporter::~IntervalReporter() {
   if (m_file != nullptr) std::fclose(m_file);
 }
 
-void IntervalReporter::update(const Schedule& schedule, std::chrono::nanoseconds elapsed, const StreamTotals& totals,
+void IntervalReporter::update(const Pacer& pacer, std::chrono::nanoseconds elapsed, const StreamTotals& totals,
                               bool last) {
   if (!enabled()) return;
+  if (!last && pacer.past_planned_end(elapsed)) return;
   // The search's verdict always gets its interval, even when nothing finished after the
   // search ended (a sink stalled at the end).
   if (last && !m_final_verdict.empty()) elapsed = std::max(elapsed, m_search_end);
   if (!last && elapsed < m_next) return;
   if (last && elapsed <= m_last_elapsed) return;
-  IntervalRecord record = make_interval(schedule, m_last_elapsed, elapsed, m_last, totals);
+  IntervalRecord record =
+      make_interval(pacer.schedule(), m_last_elapsed, elapsed, m_last, totals, pacer.event_limit());
   record.step = m_step;
   if (last) record.step_verdict = m_final_verdict;
   write(record);
@@ -142,7 +149,7 @@ void IntervalReporter::end_step(const Schedule& schedule, std::chrono::nanosecon
 void IntervalReporter::finish(const Pacer& pacer, std::chrono::nanoseconds duration, std::chrono::nanoseconds elapsed,
                               const StreamTotals& totals) {
   if (pacer.exhausted() && !pacer.schedule().unpaced()) elapsed = std::max(elapsed, duration);
-  update(pacer.schedule(), elapsed, totals, true);
+  update(pacer, elapsed, totals, true);
   if (!m_histogram_path.empty()) write_latency_histogram(m_histogram_path, totals.latency);
 }
 

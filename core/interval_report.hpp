@@ -43,10 +43,12 @@ struct IntervalRecord {
   std::string step_verdict;       // --find-max: on a step's last interval, how the step ended
 };
 
-// The interval between two readings of the totals, against the schedule.
+// The interval between two readings of the totals, against the schedule. `event_limit`
+// (Pacer::event_limit(), 0: none) caps the plan: a schedule goes on at its last rate past
+// the run's end, but the run plans no event after its last.
 [[nodiscard]] IntervalRecord make_interval(const Schedule& schedule, std::chrono::nanoseconds from,
                                            std::chrono::nanoseconds to, const StreamTotals& before,
-                                           const StreamTotals& after);
+                                           const StreamTotals& after, uint64_t event_limit = 0);
 // "[ 10.0s ] target 1000.0/s achieved 998.0/s (998 events) latency p50 1.20 ms p99 3.40 ms max 5.60 ms errors 0 lag 0 ms reconnects 0",
 // with --find-max " step 3" at the end (" step 3 held" on the step's last interval)
 [[nodiscard]] std::string format_interval_line(const IntervalRecord& record);
@@ -77,8 +79,10 @@ class IntervalReporter {
   // histogram copy, so a sending loop asks first).
   [[nodiscard]] bool due(std::chrono::nanoseconds elapsed) const noexcept { return enabled() && elapsed >= m_next; }
   // Reports the interval that ended now when its time has come (or `last`: the run's end,
-  // whatever is left).
-  void update(const Schedule& schedule, std::chrono::nanoseconds elapsed, const StreamTotals& totals, bool last = false);
+  // whatever is left). Once the run's planned end has come, the interval is left to
+  // finish(): a run of 4 s with intervals of 1 s has four, even when its last events are
+  // sent or acknowledged a moment after 4 s.
+  void update(const Pacer& pacer, std::chrono::nanoseconds elapsed, const StreamTotals& totals, bool last = false);
   // The run is over: its last, partial interval (up to the end of the schedule when the
   // run went its whole `duration`, so the intervals' plans add up to the schedule's), and
   // the whole run's latency histogram.

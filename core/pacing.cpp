@@ -262,6 +262,11 @@ Pacer::Pacer(Schedule schedule, uint64_t count_limit, std::chrono::nanoseconds d
   }
 }
 
+bool Pacer::past_planned_end(std::chrono::nanoseconds elapsed) const noexcept {
+  if (m_duration_limit > std::chrono::nanoseconds::zero() && elapsed >= m_duration_limit) return true;
+  return m_limit != 0 && !m_schedule.unpaced() && elapsed > m_schedule.due(m_limit - 1);
+}
+
 std::optional<Pacer::Claim> Pacer::claim(uint64_t batch, std::chrono::nanoseconds elapsed) noexcept {
   if (m_closed.load()) return std::nullopt;
   // The duration is also a wall-clock bound: a sender that fell behind stops on time

@@ -171,6 +171,13 @@ class Pacer {
   }
   // Every event the limits allow has been claimed (the run went its whole length).
   [[nodiscard]] bool exhausted() const noexcept { return m_limit != 0 && m_next.load() >= m_limit; }
+  // The events the run plans in all (a paced --duration is the events due within it;
+  // 0: no limit) and its --duration (0: none).
+  [[nodiscard]] uint64_t event_limit() const noexcept { return m_limit; }
+  [[nodiscard]] std::chrono::nanoseconds duration_limit() const noexcept { return m_duration_limit; }
+  // The run's planned end has come `elapsed` into it: its duration has passed, or the
+  // last event it plans was due (a paced run with a limit). No events are planned after.
+  [[nodiscard]] bool past_planned_end(std::chrono::nanoseconds elapsed) const noexcept;
 
   // A stepped schedule only (--find-max): from `elapsed` on, the rate is `rate`. Events
   // due earlier and not yet claimed are dropped, not sent late: each step of a search

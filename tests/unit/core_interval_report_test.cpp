@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 
@@ -58,12 +59,13 @@ TEST(IntervalReport, OneJsonObjectPerIntervalOnAFixedGrid) {
   const Schedule schedule(100);
   {
     IntervalReporter reporter(0ns, path);  // a file alone: once a second
+    const Pacer pacer(schedule, 0, 0ns);
     StreamTotals totals;
     for (auto elapsed = 0ms; elapsed <= 3500ms; elapsed += 50ms) {
       totals.events = static_cast<uint64_t>(elapsed.count() / 10);
-      if (reporter.due(elapsed)) reporter.update(schedule, elapsed, totals);
+      if (reporter.due(elapsed)) reporter.update(pacer, elapsed, totals);
     }
-    reporter.update(schedule, 3520ms, totals, true);
+    reporter.update(pacer, 3520ms, totals, true);
   }
   std::ifstream file(path);
   std::vector<std::string> lines;
@@ -75,6 +77,39 @@ TEST(IntervalReport, OneJsonObjectPerIntervalOnAFixedGrid) {
   std::remove(path.c_str());
 }
 
+// The pageviews.integration.stages failure seen under load: the reporting loop read the
+// totals 2 ms after the run's 4 s and wrote that as the fourth interval, with 2 more
+// events planned (the schedule goes on at its last rate); finish() then added a fifth,
+// which planned nothing and got the late acknowledgements.
+TEST(IntervalReport, TheIntervalsOfARunEndWithItAndPlanWhatItPlans) {
+  const std::string path = ::testing::TempDir() + "/interval_report_run_end_test.jsonl";
+  const Schedule schedule(0, parse_stages("1s:4000,2s:4000,1s:1000", "--stages"));  // 12,500 events in 4 s
+  for (const auto duration : {4000ms, 0ms}) {  // --stages sets the duration; --count is a limit alone
+    const Pacer pacer(schedule, duration == 0ms ? 12'500 : 0, duration);
+    ASSERT_EQ(pacer.event_limit(), 12'500U);
+    {
+      IntervalReporter reporter(1s, path);
+      StreamTotals totals;
+      for (const auto elapsed : {1001ms, 2000ms, 3003ms, 4002ms}) {
+        totals.events = std::min<uint64_t>(12'500, static_cast<uint64_t>(schedule.events_at(ms(elapsed) / 1000)));
+        if (reporter.due(elapsed)) reporter.update(pacer, elapsed, totals);
+      }
+      totals.events = 12'500;  // acknowledged by 4.2 s
+      reporter.update(pacer, 4200ms, totals, true);
+    }
+    std::ifstream file(path);
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(file, line);) lines.push_back(line);
+    ASSERT_EQ(lines.size(), 4U) << duration.count();
+    EXPECT_EQ(lines[3].substr(0, 42), R"({"elapsed_s": 4.200, "interval_s": 1.197, )") << lines[3];
+    // 3.003 s into the run, 4,000 x 3.003 - 2,000 = 10,012 were planned; 12,500 in all.
+    EXPECT_NE(lines[3].find(R"("planned_events": 2488.0, )"), std::string::npos) << lines[3];
+  }
+  EXPECT_DOUBLE_EQ(make_interval(schedule, 3s, 5s, StreamTotals{}, StreamTotals{}, 12'500).planned_events, 2'500);
+  EXPECT_DOUBLE_EQ(make_interval(schedule, 3s, 5s, StreamTotals{}, StreamTotals{}).planned_events, 3'500);
+  std::remove(path.c_str());
+}
+
 TEST(IntervalReport, FindMaxStepsCutAndLabelTheIntervals) {
   const std::string path = ::testing::TempDir() + "/interval_report_steps_test.jsonl";
   const Schedule schedule(100);
@@ -83,7 +118,7 @@ TEST(IntervalReport, FindMaxStepsCutAndLabelTheIntervals) {
     reporter.set_step(1);
     StreamTotals totals;
     totals.events = 100;
-    reporter.update(schedule, 1s, totals);
+    reporter.update(Pacer(schedule, 0, 0ns), 1s, totals);
     totals.events = 150;
     reporter.end_step(schedule, 1500ms, totals, 1, "held");  // mid-interval: cut here
     reporter.set_step(2);
@@ -91,7 +126,7 @@ TEST(IntervalReport, FindMaxStepsCutAndLabelTheIntervals) {
     EXPECT_FALSE(reporter.due(2s));  // step 2's intervals count from its start: 1.5 s
     EXPECT_TRUE(reporter.due(2500ms));
     totals.events = 250;
-    reporter.update(schedule, 2500ms, totals);
+    reporter.update(Pacer(schedule, 0, 0ns), 2500ms, totals);
     reporter.end_step(schedule, 2500ms, totals, 2, "fell behind");  // nothing since: no empty interval
     totals.events = 300;
     reporter.end_step(schedule, 3s, totals, 3, "held");
@@ -121,11 +156,11 @@ TEST(IntervalReport, TheSearchsLastVerdictGoesOnTheRunsLastInterval) {
     reporter.set_step(4);
     StreamTotals totals;
     totals.events = 100;
-    reporter.update(schedule, 1s, totals);
+    reporter.update(Pacer(schedule, 0, 0ns), 1s, totals);
     reporter.end_search(4, "held", 1200ms);  // nothing written yet: the senders still hold events
     EXPECT_FALSE(reporter.due(2s));           // nor on the grid any more
     totals.events = 131;
-    reporter.update(schedule, 1300ms, totals, true);  // the run's end (finish)
+    reporter.update(Pacer(schedule, 0, 0ns), 1300ms, totals, true);  // the run's end (finish)
   }
   {
     // A sink that stalled at the end: nothing finished after the last cut. The verdict
@@ -133,9 +168,9 @@ TEST(IntervalReport, TheSearchsLastVerdictGoesOnTheRunsLastInterval) {
     IntervalReporter reporter(1s, path + ".stalled");
     reporter.set_step(2);
     StreamTotals totals;
-    reporter.update(schedule, 1s, totals);
+    reporter.update(Pacer(schedule, 0, 0ns), 1s, totals);
     reporter.end_search(2, "fell behind", 1500ms);
-    reporter.update(schedule, 900ms, totals, true);  // the last commit was before the cut
+    reporter.update(Pacer(schedule, 0, 0ns), 900ms, totals, true);  // the last commit was before the cut
   }
   std::ifstream file(path);
   std::vector<std::string> lines;

@@ -234,7 +234,7 @@ class PageviewRun {
           m_pacer.close();
         }
       }
-      if (m_intervals.due(now - m_start)) m_intervals.update(m_pacer.schedule(), now - m_start, stream_totals(now));
+      if (m_intervals.due(now - m_start)) m_intervals.update(m_pacer, now - m_start, stream_totals(now));
     }
     if (!m_status.due(now)) return;
     const double rate = static_cast<double>(sent() - m_previous_report_sent) / to_seconds(now - m_previous_report_time);

@@ -270,7 +270,7 @@ class PurchaseRun {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
       const auto now = Clock::now();
       if (m_finder && m_finder->due(now - m_start)) m_finder->update(now - m_start, stream_totals(totals(), now));
-      if (m_intervals.due(now - m_start)) m_intervals.update(m_pacer.schedule(), now - m_start, stream_totals(totals(), now));
+      if (m_intervals.due(now - m_start)) m_intervals.update(m_pacer, now - m_start, stream_totals(totals(), now));
       if (!status.due(now)) continue;
       const Totals t = totals();
       const uint64_t purchases = t.outcome.rows + t.outcome.out_of_stock;
