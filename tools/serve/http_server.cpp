@@ -81,7 +81,9 @@ class EventStreamSession final : public StreamClient, public std::enable_shared_
   }
 
   void send(const SharedText& event, bool start) override {
-    if (m_closed) return;
+    // Closing (a HEAD, or the server stopping) sends what is queued and nothing more: a
+    // heartbeat due while a HEAD's header was still being written went out as its body.
+    if (m_closed || m_closing) return;
     if (!m_queue.push(event, start)) {
       debug("event-stream client {} dropped: over --client-buffer", m_peer);
       close(true);

@@ -8,6 +8,10 @@ serve_test.sh's http part:
   http_probe.py capacity PORT VIEW N    N event-stream clients at once against a server
                                         whose open files limit is lower: the excess gets
                                         503 at once, /healthz is still answered
+  http_probe.py heads PORT VIEW N       N HEADs of the view's change stream against a
+                                        server whose heartbeat is 1 ms: no byte after any
+                                        header (a heartbeat due while the header was being
+                                        written went out as a HEAD's body)
 Prints one line per check, "ok<TAB>WHAT" or "fail<TAB>WHAT: why"; serve_test.sh counts them."""
 import json
 import re
@@ -350,6 +354,25 @@ def capacity(view, clients):
     report(status == 200, "the streams gone: a new stream is served", f"got {status}")
 
 
+def heads(view, count):
+    request = f"HEAD /api/views/{view}/changes HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+    with_a_body, statuses, first = 0, set(), b""
+    for _ in range(count):
+        with socket.create_connection(("127.0.0.1", PORT), timeout=5) as s:
+            s.sendall(request)
+            reply = b""
+            while chunk := s.recv(65536):  # the server closes after the header
+                reply += chunk
+        head, _, body = reply.partition(b"\r\n\r\n")
+        statuses.add(head.split(b"\r\n")[0].decode())
+        if body:
+            with_a_body += 1
+            first = first or body
+    report(statuses == {"HTTP/1.1 200 OK"}, f"{count} HEADs of a change stream: 200", f"{sorted(statuses)}")
+    report(with_a_body == 0, f"... each the header alone, then the end (heartbeat 1 ms)",
+           f"{with_a_body} with a body, the first {first!r}")
+
+
 def main():
     global PORT
     command, PORT, view = sys.argv[1], int(sys.argv[2]), sys.argv[3]
@@ -357,6 +380,8 @@ def main():
         framing(view)
     elif command == "capacity":
         capacity(view, int(sys.argv[4]))
+    elif command == "heads":
+        heads(view, int(sys.argv[4]))
     else:
         sys.exit(f"http_probe.py: unknown command {command}")
 
