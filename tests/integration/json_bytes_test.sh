@@ -130,13 +130,8 @@ expect_eq "shop-mzsql jsonl: the same rows" "$ASCII_ROWS" "$(json_values "$WORK_
   >"$WORK_DIR/serve.out" 2>"$WORK_DIR/serve.err" &
 serve=$!
 on_exit kill "$serve"
-deadline=$((SECONDS + 15))
-until port=$(sed -n 's|.* on http://127.0.0.1:\([0-9]*\)/$|\1|p' "$WORK_DIR/serve.err") && [[ -n $port ]]; do
-  ((SECONDS < deadline)) || die "shop-serve did not start: $(cat "$WORK_DIR/serve.err")"
-  kill -0 "$serve" 2>/dev/null || die "shop-serve exited: $(cat "$WORK_DIR/serve.err")"
-  sleep 0.05
-done
-base=http://127.0.0.1:$port
+wait_for_serve "$serve" "$WORK_DIR/serve.err"
+base=$SERVE_BASE
 # Until the view has its first result (before it, /api/views answers 503).
 deadline=$((SECONDS + 15))
 until [[ $(curl -s -o /dev/null -w '%{http_code}' "$base/healthz") == 200 ]]; do

@@ -33,12 +33,7 @@ expect_eq "... and -q silences it" "0 " "$status $(cat "$WORK_DIR/err")"
 "$SERVE" --url "$url" --views items --listen 127.0.0.1:0 >"$WORK_DIR/serve.out" 2>"$WORK_DIR/serve.err" &
 serve=$!
 on_exit kill "$serve"
-deadline=$((SECONDS + 15))
-until grep -q 'http://127.0.0.1:' "$WORK_DIR/serve.err"; do
-  ((SECONDS < deadline)) || die "shop-serve did not start: $(cat "$WORK_DIR/serve.err")"
-  kill -0 "$serve" 2>/dev/null || die "shop-serve exited: $(cat "$WORK_DIR/serve.err")"
-  sleep 0.05
-done
+wait_for_serve "$serve" "$WORK_DIR/serve.err"
 sleep 0.5
 expect_eq "shop-serve (default mode) on PostgreSQL: no WARNING or server line at start" "" \
   "$(grep -iE 'warning|server (NOTICE|WARNING)' "$WORK_DIR/serve.err" || true)"

@@ -57,13 +57,8 @@ start_serve() {
     exec "$SERVE" --url "$url" "${SERVE_MODE_ARGS[@]}" --listen 127.0.0.1:0 "$@") >"$WORK_DIR/serve.out" 2>"$WORK_DIR/serve.err" &
   SERVE_PID=$!
   on_exit kill "$SERVE_PID"
-  local deadline=$((SECONDS + 10)) port=""
-  until port=$(sed -n 's|.* on http://127.0.0.1:\([0-9]*\)/$|\1|p' "$WORK_DIR/serve.err") && [[ -n $port ]]; do
-    ((SECONDS < deadline)) || die "shop-serve did not start: $(cat "$WORK_DIR/serve.err")"
-    kill -0 "$SERVE_PID" 2>/dev/null || die "shop-serve exited: $(cat "$WORK_DIR/serve.err")"
-    sleep 0.05
-  done
-  BASE=http://127.0.0.1:$port
+  wait_for_serve "$SERVE_PID" "$WORK_DIR/serve.err"
+  BASE=$SERVE_BASE
   wait_until "shop-serve is healthy" '[[ $(status_of /healthz) == 200 ]]'
 }
 

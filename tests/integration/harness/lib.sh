@@ -105,6 +105,20 @@ expect_materialize_grammar() {
   fi
 }
 
+# wait_for_serve PID ERR_FILE: waits (15 s at most) until the shop-serve started as PID
+# (with --listen 127.0.0.1:0) writes to ERR_FILE where it serves; sets SERVE_BASE to
+# http://127.0.0.1:PORT. Dies if it exits first or says nothing in time.
+wait_for_serve() {
+  local pid=$1 err=$2 deadline=$((SECONDS + 15)) port=""
+  until port=$(sed -n 's|.* on http://127.0.0.1:\([0-9]*\)/$|\1|p' "$err") && [[ -n $port ]]; do
+    ((SECONDS < deadline)) || die "shop-serve did not start: $(cat "$err")"
+    kill -0 "$pid" 2>/dev/null || die "shop-serve exited: $(cat "$err")"
+    sleep 0.05
+  done
+  # shellcheck disable=SC2034 # read by the tests that call it
+  SERVE_BASE=http://127.0.0.1:$port
+}
+
 # on_exit COMMAND...: run at exit, last registered first (restart a stopped server, ...).
 on_exit() {
   local cmd
