@@ -1,5 +1,6 @@
 #include "core/cli.hpp"
 
+#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
 #include <algorithm>

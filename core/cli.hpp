@@ -1,14 +1,20 @@
 #pragma once
 // The one entry point every program's run(argc, argv) goes through: CLI11 set-up with
 // --help/--version, the exit-status mapping, and the single place errors are printed.
-#include <CLI/CLI.hpp>
-
 #include <functional>
 #include <string>
 #include <vector>
 #include <string_view>
 
 #include "core/diagnostics.hpp"
+
+// CLI11 is only declared here: its header costs seconds of compile time in every file that
+// includes it (each program's main.cpp, its tests), and most of them never add an option.
+// The files that do include <CLI/CLI.hpp> themselves.
+namespace CLI {
+class App;
+class Validator;
+}  // namespace CLI
 
 namespace shop {
 

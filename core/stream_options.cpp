@@ -1,5 +1,6 @@
 #include "core/stream_options.hpp"
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <cctype>

@@ -2,7 +2,6 @@
 // The options every generator of a paced event stream takes (shop-purchases,
 // shop-pageviews), added, checked and converted once: --rate, --count, --duration,
 // --day-length, --seed, --instance.
-#include <CLI/CLI.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -15,6 +14,10 @@
 #include "core/instance.hpp"
 #include "core/pacing.hpp"
 #include "core/summary.hpp"
+
+namespace CLI {
+class App;  // <CLI/CLI.hpp> in the files that add options (see core/cli.hpp)
+}  // namespace CLI
 
 namespace shop {
 

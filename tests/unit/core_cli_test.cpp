@@ -1,5 +1,6 @@
 #include "core/cli.hpp"
 
+#include <CLI/CLI.hpp>
 #include <gtest/gtest.h>
 
 #include <string>

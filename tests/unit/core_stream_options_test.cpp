@@ -1,5 +1,6 @@
 #include "core/stream_options.hpp"
 
+#include <CLI/CLI.hpp>
 #include <gtest/gtest.h>
 
 #include "core/error.hpp"

@@ -1,8 +1,6 @@
 #pragma once
 // shop-mzsql: applies SQL files to Materialize (or any PostgreSQL-wire server) and
 // prints what queries return.
-#include <CLI/CLI.hpp>
-
 #include <string>
 #include <vector>
 

@@ -1,5 +1,6 @@
 #include "pageviews.hpp"
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <chrono>

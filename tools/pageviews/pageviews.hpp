@@ -1,7 +1,5 @@
 #pragma once
 // shop-pageviews: JSON page views into Kafka, paced or flat out, every message accounted for.
-#include <CLI/CLI.hpp>
-
 #include <cstdint>
 #include <string>
 #include <vector>

@@ -1,5 +1,6 @@
 #include "purchases.hpp"
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <atomic>

@@ -1,7 +1,5 @@
 #pragma once
 // shop-purchases: a paced, realistic, exact purchase stream into MySQL.
-#include <CLI/CLI.hpp>
-
 #include <cstdint>
 #include <string>
 

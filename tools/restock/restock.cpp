@@ -1,5 +1,6 @@
 #include "restock.hpp"
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <poll.h>
 #include <unistd.h>

@@ -1,7 +1,5 @@
 #pragma once
 // shop-restock: low-stock alerts that place warehouse orders, closing the loop.
-#include <CLI/CLI.hpp>
-
 #include <cstdint>
 #include <string>
 

@@ -1,5 +1,6 @@
 #include "seed.hpp"
 
+#include <CLI/CLI.hpp>
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 #include <cppconn/statement.h>

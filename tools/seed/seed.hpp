@@ -1,7 +1,5 @@
 #pragma once
 // shop-seed: creates the shop schema in MySQL and fills users and items.
-#include <CLI/CLI.hpp>
-
 #include <cstdint>
 #include <string>
 

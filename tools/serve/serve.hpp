@@ -1,8 +1,6 @@
 #pragma once
 // shop-serve: the shop's views over HTTP, as JSON, as change streams, as a live
 // dashboard and a storefront product page (routes.hpp lists the endpoints).
-#include <CLI/CLI.hpp>
-
 #include <cstdint>
 #include <string>
 

@@ -1,5 +1,6 @@
 #include "watch.hpp"
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <unistd.h>
 

@@ -1,7 +1,5 @@
 #pragma once
 // shop-watch: a query's changes, live, as a table a person reads or a stream a program reads.
-#include <CLI/CLI.hpp>
-
 #include <cstdint>
 #include <string>
 
