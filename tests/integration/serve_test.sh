@@ -29,7 +29,8 @@
 #   serve_test.sh SHOP_SERVE SHOP_MZSQL restart   PostgreSQL restarted under a running
 #                                                 server (RESOURCE_LOCK postgres)
 #   serve_test.sh SHOP_SERVE SHOP_MZSQL browser   the dashboard and a product page in
-#                                                 Debian's chromium (tests/browser)
+#                                                 Debian's chromium (tests/browser), and
+#                                                 a page's stream refused with 503
 # wait_until CONDITION is evaluated later, again and again: single quotes on purpose.
 # shellcheck disable=SC2016
 # shellcheck source-path=SCRIPTDIR source=harness/lib.sh
@@ -628,6 +629,16 @@ browser() {
     ok "the pages in chromium (screenshots in $screenshots)"
   else
     not_ok "the pages in chromium"
+  fi
+
+  # A page's stream refused past --max-connections (503), which a browser never retries.
+  kill "$SERVE_PID"
+  wait "$SERVE_PID" || true
+  start_serve --max-connections 2 --idle-timeout 1s
+  if SHOP_SERVE_URL=$BASE SHOP_TEST_DB_URL=$url SHOP_VIEW=top_items node "$browser_dir/reconnect.test.mjs"; then
+    ok "a page's stream refused with 503 is opened again once a connection is free"
+  else
+    not_ok "a page's stream refused with 503 is opened again once a connection is free"
   fi
 }
 

@@ -69,37 +69,48 @@ function followViews(names, onChange, url) {
   const views = {};
   for (const name of names) views[name] = new ViewState(name);
   let open = false;
-  const source = new EventSource(url || '/api/changes?views=' + names.map(encodeURIComponent).join(','));
-  const on = (type, handle) => source.addEventListener(type, (event) => {
-    const data = JSON.parse(event.data);
-    const view = views[data.view];
-    if (!view) return;
-    handle(view, data);
-    onChange(view.name);
-  });
-  on('snapshot', (view, data) => view.applySnapshot(data));
-  on('changes', (view, data) => {
-    for (const change of data.changes) view.add(change.row, change.diff);
-  });
-  on('progress', (view, data) => {
-    view.ts = data.ts;
-    view.lastProgressAt = Date.now();
-  });
-  on('status', (view, data) => {
-    view.sourceState = data.state;
-    view.message = data.message;
-    view.progressEveryMs = data.progress_every_ms;
-    if (data.source) stream.source = data.source;  // where the data comes from, and how
-  });
-  source.addEventListener('open', () => {
-    open = true;
-    for (const name of names) onChange(name);
-  });
-  source.addEventListener('error', () => {
-    open = false;  // EventSource retries by itself ("retry" from shop-serve: 2 s)
-    for (const name of names) onChange(name);
-  });
   const stream = {views, isOpen: () => open, source: null};
+  const connect = () => {
+    const source = new EventSource(url || '/api/changes?views=' + names.map(encodeURIComponent).join(','));
+    const on = (type, handle) => source.addEventListener(type, (event) => {
+      const data = JSON.parse(event.data);
+      const view = views[data.view];
+      if (!view) return;
+      handle(view, data);
+      onChange(view.name);
+    });
+    on('snapshot', (view, data) => view.applySnapshot(data));
+    on('changes', (view, data) => {
+      for (const change of data.changes) view.add(change.row, change.diff);
+    });
+    on('progress', (view, data) => {
+      view.ts = data.ts;
+      view.lastProgressAt = Date.now();
+    });
+    on('status', (view, data) => {
+      view.sourceState = data.state;
+      view.message = data.message;
+      view.progressEveryMs = data.progress_every_ms;
+      if (data.source) stream.source = data.source;  // where the data comes from, and how
+    });
+    source.addEventListener('open', () => {
+      open = true;
+      for (const name of names) onChange(name);
+    });
+    source.addEventListener('error', () => {
+      open = false;
+      // A dropped stream the browser opens again by itself ("retry" from shop-serve: 2 s),
+      // with the last event id. A refused one it does not: a status other than 200 (503
+      // past --max-connections) fails the connection, and "once the user agent has failed
+      // the connection, it does not attempt to reconnect" (HTML standard, Server-sent
+      // events, processing model; web-platform-tests eventsource/request-status-error
+      // checks 503 -> CLOSED). So a closed stream is opened anew, from fresh snapshots,
+      // after the 5 s shop-serve's Retry-After asks for (which a page cannot read).
+      if (source.readyState === EventSource.CLOSED) setTimeout(connect, 5000);
+      for (const name of names) onChange(name);
+    });
+  };
+  connect();
   return stream;
 }
 
