@@ -105,7 +105,10 @@ IntervalReporter::~IntervalReporter() {
 void IntervalReporter::update(const Pacer& pacer, std::chrono::nanoseconds elapsed, const StreamTotals& totals,
                               bool last) {
   if (!enabled()) return;
-  if (!last && pacer.past_planned_end(elapsed)) return;
+  if (!last && pacer.past_planned_end(elapsed)) {
+    m_next = std::chrono::nanoseconds::max();  // due() no more: the totals are not read again for nothing
+    return;
+  }
   // The search's verdict always gets its interval, even when nothing finished after the
   // search ended (a sink stalled at the end).
   if (last && !m_final_verdict.empty()) elapsed = std::max(elapsed, m_search_end);

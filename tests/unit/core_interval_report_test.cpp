@@ -94,6 +94,7 @@ TEST(IntervalReport, TheIntervalsOfARunEndWithItAndPlanWhatItPlans) {
         totals.events = std::min<uint64_t>(12'500, static_cast<uint64_t>(schedule.events_at(ms(elapsed) / 1000)));
         if (reporter.due(elapsed)) reporter.update(pacer, elapsed, totals);
       }
+      EXPECT_FALSE(reporter.due(4100ms));  // past the end, no more reading of the totals
       totals.events = 12'500;  // acknowledged by 4.2 s
       reporter.update(pacer, 4200ms, totals, true);
     }
