@@ -149,9 +149,8 @@ void IntervalReporter::end_step(const Schedule& schedule, std::chrono::nanosecon
   m_next = elapsed + m_every;
 }
 
-void IntervalReporter::finish(const Pacer& pacer, std::chrono::nanoseconds duration, std::chrono::nanoseconds elapsed,
-                              const StreamTotals& totals) {
-  if (pacer.exhausted() && !pacer.schedule().unpaced()) elapsed = std::max(elapsed, duration);
+void IntervalReporter::finish(const Pacer& pacer, std::chrono::nanoseconds elapsed, const StreamTotals& totals) {
+  if (pacer.exhausted() && !pacer.schedule().unpaced()) elapsed = std::max(elapsed, pacer.duration_limit());
   update(pacer, elapsed, totals, true);
   if (!m_histogram_path.empty()) write_latency_histogram(m_histogram_path, totals.latency);
 }

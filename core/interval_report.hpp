@@ -84,10 +84,9 @@ class IntervalReporter {
   // sent or acknowledged a moment after 4 s.
   void update(const Pacer& pacer, std::chrono::nanoseconds elapsed, const StreamTotals& totals, bool last = false);
   // The run is over: its last, partial interval (up to the end of the schedule when the
-  // run went its whole `duration`, so the intervals' plans add up to the schedule's), and
+  // run went its whole --duration, so the intervals' plans add up to the schedule's), and
   // the whole run's latency histogram.
-  void finish(const Pacer& pacer, std::chrono::nanoseconds duration, std::chrono::nanoseconds elapsed,
-              const StreamTotals& totals);
+  void finish(const Pacer& pacer, std::chrono::nanoseconds elapsed, const StreamTotals& totals);
   // --find-max: the step `step` ended now with `verdict`: its last interval ends here,
   // and the next step's intervals are counted from now.
   void end_step(const Schedule& schedule, std::chrono::nanoseconds elapsed, const StreamTotals& totals, uint32_t step,

@@ -114,7 +114,7 @@ class PageviewRun {
     }
     m_status.clear();
     // The last, partial interval ends with the sending; its deliveries are all in.
-    m_intervals.finish(m_pacer, m_settings.stream.duration, m_send_end - m_start, stream_totals(m_send_end));
+    m_intervals.finish(m_pacer, m_send_end - m_start, stream_totals(m_send_end));
     return finish(purged);
   }
 

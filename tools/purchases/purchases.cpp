@@ -294,7 +294,7 @@ class PurchaseRun {
   int finish() {
     const Totals t = totals();
     const auto end = t.last_commit > m_start ? t.last_commit : Clock::now();
-    m_intervals.finish(m_pacer, m_settings.stream.duration, end - m_start, stream_totals(t, end));
+    m_intervals.finish(m_pacer, end - m_start, stream_totals(t, end));
     const uint64_t purchases = t.outcome.rows + t.outcome.out_of_stock;
     const auto window =
         m_pacer.schedule().window(purchases, (t.last_commit > m_start ? t.last_commit : Clock::now()) - m_start);

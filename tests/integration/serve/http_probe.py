@@ -369,7 +369,7 @@ def heads(view, count):
             with_a_body += 1
             first = first or body
     report(statuses == {"HTTP/1.1 200 OK"}, f"{count} HEADs of a change stream: 200", f"{sorted(statuses)}")
-    report(with_a_body == 0, f"... each the header alone, then the end (heartbeat 1 ms)",
+    report(with_a_body == 0, "... each the header alone, then the end (heartbeat 1 ms)",
            f"{with_a_body} with a body, the first {first!r}")
 
 
