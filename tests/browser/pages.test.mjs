@@ -7,7 +7,8 @@
 //   SHOP_SERVE_URL  SHOP_SERVE_PID  SHOP_TEST_DB_URL  SHOP_SCREENSHOT_DIR
 import {execFileSync} from 'node:child_process';
 import {mkdirSync} from 'node:fs';
-import {chromium} from 'playwright-core';
+
+import {finish, launchChromium, notOk, ok} from './lib.mjs';
 
 const base = process.env.SHOP_SERVE_URL;
 const serverPid = Number(process.env.SHOP_SERVE_PID);
@@ -19,12 +20,6 @@ if (!base || !serverPid || !database || !screenshots) {
 }
 mkdirSync(screenshots, {recursive: true});
 
-let failed = 0;
-const ok = (what) => console.log('ok    ' + what);
-const notOk = (what) => {
-  failed++;
-  console.error('FAIL  ' + what);
-};
 const expectEq = (what, expected, actual) => {
   const e = JSON.stringify(expected);
   const a = JSON.stringify(actual);
@@ -51,13 +46,7 @@ async function waitFor(what, page, fn, arg) {
   }
 }
 
-// As the machine's probe runs it (env/machines): no sandbox as root, no background
-// networking (this machine's network is closed), a fresh profile.
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
+const browser = await launchChromium();
 const context = await browser.newContext({viewport: {width: 1280, height: 1100}});
 const problems = [];
 const outside = [];
@@ -228,5 +217,4 @@ try {
 } finally {
   await browser.close();
 }
-console.log(`pages.test.mjs: ${failed === 0 ? 'all passed' : failed + ' failed'}`);
-process.exit(failed === 0 ? 0 : 1);
+finish('pages.test.mjs');

@@ -5,7 +5,8 @@
 // by itself; once a connection is free again, the page must follow the view anyway.
 //   SHOP_SERVE_URL (that server)  SHOP_TEST_DB_URL  SHOP_VIEW (a view it serves, one row)
 import {execFileSync, spawn} from 'node:child_process';
-import {chromium} from 'playwright-core';
+
+import {finish, launchChromium, notOk, ok} from './lib.mjs';
 
 const base = process.env.SHOP_SERVE_URL;
 const database = process.env.SHOP_TEST_DB_URL;
@@ -15,12 +16,6 @@ if (!base || !database || !viewName) {
   process.exit(2);
 }
 
-let failed = 0;
-const ok = (what) => console.log('ok    ' + what);
-const notOk = (what) => {
-  failed++;
-  console.error('FAIL  ' + what);
-};
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 // shop-serve's own count of the connections it serves besides the one asking (curl's, closed
 // after; /metrics is answered past the cap too, from a connection the count leaves out).
@@ -41,11 +36,7 @@ async function waitUntil(what, fn, ms) {
   return false;
 }
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
+const browser = await launchChromium();
 const streams = [];
 try {
   const page = await browser.newPage();
@@ -92,5 +83,4 @@ try {
   for (const curl of streams) curl.kill();
   await browser.close();
 }
-console.log(`reconnect.test.mjs: ${failed === 0 ? 'all passed' : failed + ' failed'}`);
-process.exit(failed === 0 ? 0 : 1);
+finish('reconnect.test.mjs');
