@@ -17,13 +17,12 @@ if (!base || !database || !viewName) {
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-// shop-serve's own count of the connections it serves besides the one asking (curl's, closed
-// after; /metrics is answered past the cap too, from a connection the count leaves out).
-const connections = async () => {
+// A gauge from shop-serve's /metrics, read by curl (its connection closed after; /metrics
+// is answered past the cap too). shop_serve_connections counts that request itself when it
+// is within the cap; shop_serve_stream_clients counts event streams only.
+const gauge = (name) => {
   const text = execFileSync('curl', ['-s', base + '/metrics'], {encoding: 'utf8'});
-  const served = Number((text.match(/^shop_serve_connections (\d+)$/m) || [])[1]);
-  const overCap = served >= 2;  // then this request came past the cap and is not counted
-  return overCap ? served : served - 1;
+  return Number((text.match(new RegExp(`^${name} (\\d+)$`, 'm')) || [])[1]);
 };
 // waitUntil WHAT FN MS: FN() (async) becomes true within MS.
 async function waitUntil(what, fn, ms) {
@@ -45,11 +44,12 @@ try {
   await page.addScriptTag({url: base + '/assets/shop.js'});
   // The page's keep-alive connection closes after --idle-timeout: then the two curls
   // below take both connections.
-  await waitUntil('the page\'s idle connection is closed', async () => (await connections()) === 0, 5000);
+  await waitUntil('the page\'s idle connection is closed', () => gauge('shop_serve_connections') === 1, 5000);
   for (let i = 0; i < 2; i++) {
     streams.push(spawn('curl', ['-s', '-N', `${base}/api/views/${viewName}/changes`], {stdio: 'ignore'}));
   }
-  if (await waitUntil('two streams of curl take both connections', async () => (await connections()) === 2, 5000)) {
+  if (await waitUntil('two streams of curl take both connections', () => gauge('shop_serve_stream_clients') === 2,
+    5000)) {
     ok('two streams of curl take both connections (--max-connections 2)');
   }
   const refused = page.waitForResponse((response) => response.url().includes('/api/changes'));
@@ -66,7 +66,7 @@ try {
   else notOk('the page says its stream is open after a 503');
 
   for (const curl of streams) curl.kill();
-  await waitUntil('the curls are gone', async () => (await connections()) <= 1, 5000);
+  await waitUntil('the curls are gone', () => gauge('shop_serve_stream_clients') === 0, 5000);
   // A browser would leave the stream closed for good; shop.js opens it again (5 s).
   if (await waitUntil('the page follows the view once a connection is free', () => page.evaluate((name) =>
     window.stream.isOpen() && window.stream.views[name].hasSnapshot, viewName), 12000)) {
